@@ -1,0 +1,1 @@
+"""Compiler: `function`, modes, linkers (py reference, numba) and graph rewrites."""

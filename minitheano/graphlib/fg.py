@@ -1,0 +1,154 @@
+"""FunctionGraph: a mutable view of a graph with client lists; rewrites change it via `replace`."""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from .basic import Apply, Variable
+from .replace import clone_get_equiv
+from .traversal import toposort
+
+
+class InconsistencyError(Exception):
+    """A graph change would break an invariant (type, cycle, destroyed value read later)."""
+
+
+class FunctionGraph:
+    """Inputs, outputs, the Apply nodes between them and each variable's clients.
+
+    `clients[v]` lists `(node, i)` pairs (node reads v as its i-th input), or `("output", i)`
+    when v is the i-th output.
+    """
+
+    def __init__(self, inputs: Sequence[Variable], outputs: Sequence[Variable], clone: bool = True):
+        if clone:
+            equiv = clone_get_equiv(inputs, outputs, copy_inputs=False, share_unchanged=False)
+            outputs = [equiv[o] for o in outputs]
+        self.inputs = list(inputs)
+        self.outputs = list(outputs)
+        self.apply_nodes: set[Apply] = set()
+        self.variables: set[Variable] = set()
+        self.clients: dict[Variable, list] = {}
+        self.listeners: list[Callable] = []
+        for v in self.inputs:
+            self.clients.setdefault(v, [])
+            self.variables.add(v)
+        for node in toposort(self.outputs, blockers=self.inputs):
+            self._import_node(node)
+        for i, o in enumerate(self.outputs):
+            self.clients.setdefault(o, []).append(("output", i))
+            self.variables.add(o)
+
+    # -- bookkeeping -------------------------------------------------------------------------
+    def _import_node(self, node: Apply) -> None:
+        if node in self.apply_nodes:
+            return
+        for inp in node.inputs:
+            if inp.owner is not None and inp not in self.inputs:
+                self._import_node(inp.owner)
+        self.apply_nodes.add(node)
+        for i, inp in enumerate(node.inputs):
+            self.clients.setdefault(inp, []).append((node, i))
+            self.variables.add(inp)
+        for o in node.outputs:
+            self.clients.setdefault(o, [])
+            self.variables.add(o)
+
+    def _prune(self, var: Variable) -> None:
+        """Drop var's owner (recursively) once nothing reads var's node."""
+        node = var.owner
+        if node is None or node not in self.apply_nodes or var in self.inputs:
+            return
+        if any(self.clients.get(o) for o in node.outputs):
+            return
+        self.apply_nodes.discard(node)
+        for o in node.outputs:
+            self.clients.pop(o, None)
+            self.variables.discard(o)
+        for i, inp in enumerate(node.inputs):
+            cl = self.clients.get(inp, [])
+            if (node, i) in cl:
+                cl.remove((node, i))
+            if not cl and inp.owner is not None:
+                self._prune(inp)
+
+    # -- changes -----------------------------------------------------------------------------
+    def change_input(self, node, i: int, new: Variable, reason: str = "") -> None:
+        """Make `node` read `new` as its i-th input (node may be "output")."""
+        if node == "output":
+            old = self.outputs[i]
+            self.outputs[i] = new
+        else:
+            old = node.inputs[i]
+            node.inputs[i] = new
+        if old is new:
+            return
+        if new.owner is not None:
+            self._import_node(new.owner)
+        self.clients.setdefault(new, []).append((node, i))
+        self.variables.add(new)
+        self.clients[old].remove((node, i))
+        for listener in self.listeners:
+            listener(self, node, i, old, new, reason)
+        if not self.clients[old]:
+            self._prune(old)
+
+    def replace(self, var: Variable, new: Variable, reason: str = "") -> None:
+        """Replace every use of `var` by `new` (same type required)."""
+        if var.type != new.type:
+            conv = getattr(var.type, "convert_variable", None)
+            new2 = conv(new) if conv else None
+            if new2 is None or new2.type != var.type:
+                raise InconsistencyError(f"replace {var} ({var.type}) by {new} ({new.type}): "
+                                         f"types differ ({reason})")
+            new = new2
+        if var is new:
+            return
+        if new in self._descendants_set(var):
+            raise InconsistencyError(f"replacing {var} by {new} would create a cycle")
+        for node, i in list(self.clients.get(var, [])):
+            self.change_input(node, i, new, reason)
+
+    def replace_all(self, pairs, reason: str = "") -> None:
+        for var, new in pairs:
+            self.replace(var, new, reason)
+
+    def _descendants_set(self, var: Variable) -> set:
+        seen, stack = set(), [var]
+        while stack:
+            v = stack.pop()
+            for node, _ in self.clients.get(v, []):
+                if node == "output":
+                    continue
+                for o in node.outputs:
+                    if o not in seen:
+                        seen.add(o)
+                        stack.append(o)
+        return seen
+
+    # -- views -------------------------------------------------------------------------------
+    def toposort(self) -> list[Apply]:
+        """The nodes in an execution order (inputs before their clients)."""
+        return toposort(self.outputs, blockers=self.inputs)
+
+    def check(self) -> None:
+        """Verify the invariants: clients consistent, no cycle, node outputs re-inferable."""
+        order = self.toposort()
+        if set(order) != self.apply_nodes:
+            raise InconsistencyError("apply_nodes differ from the nodes reachable from outputs")
+        for node in order:
+            for i, inp in enumerate(node.inputs):
+                if (node, i) not in self.clients.get(inp, []):
+                    raise InconsistencyError(f"missing client entry for {node} input {i}")
+            try:
+                redo = node.op.make_node(*node.inputs)
+            except Exception as e:  # noqa: BLE001
+                raise InconsistencyError(f"{node}: make_node fails on its own inputs: {e}") from e
+            for a, b in zip(node.outputs, redo.outputs):
+                if a.type != b.type:
+                    raise InconsistencyError(f"{node}: output type {a.type} but re-inferred {b.type}")
+        for i, o in enumerate(self.outputs):
+            if ("output", i) not in self.clients.get(o, []):
+                raise InconsistencyError(f"output {i} client entry missing")
+
+    def __str__(self) -> str:
+        return f"FunctionGraph({', '.join(str(o) for o in self.outputs)})"
