@@ -196,16 +196,18 @@ def verify_grad(fn: Callable, points: Sequence, eps: float | None = None,
                        else "float64") for p in points]
     if rng is None:
         rng = np.random.default_rng(1234)
-    rand = rng.random if hasattr(rng, "random") else rng.rand
+    rand = (lambda shape: rng.random(shape)) if hasattr(rng, "random") and not hasattr(rng, "rand") \
+        else (lambda shape: rng.rand(*shape))
     low = any(p.dtype == np.float32 for p in points)
     eps = eps if eps is not None else (1e-3 if low else 1e-6)
     rel_tol = rel_tol if rel_tol is not None else (1e-2 if low else 1e-5)
     abs_tol = abs_tol if abs_tol is not None else (1e-3 if low else 1e-7)
-    syms = [TensorType(str(p.dtype), (False,) * p.ndim)(f"input{k}") for k, p in enumerate(points)]
+    syms = [TensorType(str(p.dtype), tuple(n == 1 for n in p.shape))(f"input{k}")
+            for k, p in enumerate(points)]
     out = as_tensor_variable(fn(*syms))
     for _ in range(n_tests):
         out_shape = np.shape(out.eval({s: p for s, p in zip(syms, points)}))
-        proj_val = np.asarray(np.asarray(rand(*out_shape)) + 0.5, dtype=out.dtype)
+        proj_val = np.asarray(np.asarray(rand(out_shape)) + 0.5, dtype=out.dtype)
         proj = TensorType(out.dtype, (False,) * out.ndim)("projection")
         cost = (out * proj).sum()
         gs = grad(cost, syms, disconnected_inputs="ignore")

@@ -109,20 +109,11 @@ def check_broadcast(node: Apply, shapes: Sequence[tuple]) -> None:
             if 1 in lengths:
                 hint = (" A length-1 dimension broadcasts only when its type says so "
                         "(T.row/T.col, T.addbroadcast or dimshuffle('x', ...)).")
-            raise ValueError(f"{node.op}: shape mismatch in dimension {d}: {desc}.{hint}"
-                             f"{_where(node)}")
+            raise ValueError(f"{node.op}: shape mismatch in dimension {d}: {desc}.{hint}")
 
 
 def _label(v: Variable) -> str:
     return f"'{v.name}'" if v.name else str(v.type)
-
-
-def _where(node: Apply) -> str:
-    trace = getattr(node.tag, "trace", None)
-    if trace:
-        f = trace[-1]
-        return f"\nThe node was built at {f.filename}:{f.lineno}: {f.line}"
-    return ""
 
 
 def reduce_to_input(g: Variable, x: Variable) -> Variable:
