@@ -40,7 +40,8 @@ __all__ = ["tensor"]
 for _p, _dt in _PREFIX.items():
     for _k in _KINDS:
         _s, _pl = _make(_k, _dt)
-        _s.__name__, _pl.__name__ = _p + _k, _p + _k + "s"
+        _plural = _p + ("matrices" if _k == "matrix" else _k + "s")  # Theano's dmatrices
+        _s.__name__, _pl.__name__ = _p + _k, _plural
         globals()[_p + _k] = _s
-        globals()[_p + _k + "s"] = _pl
-        __all__ += [_p + _k, _p + _k + "s"]
+        globals()[_plural] = _pl
+        __all__ += [_p + _k, _plural]
