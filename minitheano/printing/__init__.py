@@ -1,7 +1,6 @@
 """Printing of graphs and compiled functions: debugprint, pp, pydotprint."""
-try:
-    from .debugprint import debugprint  # noqa: F401
-    from .pp import pp  # noqa: F401
-    from .pydot import pydotprint  # noqa: F401
-except ImportError:  # pragma: no cover
-    pass
+from .debugprint import debugprint
+from .pp import pp
+from .pydot import pydot_graph, pydotprint
+
+__all__ = ["debugprint", "pp", "pydot_graph", "pydotprint"]
