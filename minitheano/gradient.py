@@ -55,7 +55,11 @@ def grad(cost, wrt, consider_constant: Sequence[Variable] | None = None,
         grads[cost] = _add_grad(grads.get(cost), as_tensor_variable(np.asarray(1.0, cost.dtype)))
         sources.append(cost)
     blockers = set(consider_constant or ())
-    nodes = toposort(sources, blockers=blockers | set(wrt_list))
+    # not blocked at wrt: a wrt computed from another wrt passes its gradient on (total derivative)
+    nodes = toposort(sources, blockers=blockers)
+    # variables with a path to a source: their gradient is zero, not disconnected, when every
+    # path crosses a piecewise-constant or integer step (floor, comparisons, argmax, ...)
+    reaches = set(sources) | {i for node in nodes for i in node.inputs}
     # keep only nodes on a path from some wrt to a source
     wanted = set(wrt_list)
     connected: set[Variable] = set(wrt_list)
@@ -84,6 +88,8 @@ def grad(cost, wrt, consider_constant: Sequence[Variable] | None = None,
     result = []
     for w in wrt_list:
         g = grads.get(w)
+        if g is None and w in reaches:
+            g = zeros_like(w)
         if g is None:
             msg = (f"grad: the cost does not depend on {_label(w)} ({w.type}); pass "
                    f"disconnected_inputs='ignore' (or 'warn') to get zeros")

@@ -113,7 +113,13 @@ def check_broadcast(node: Apply, shapes: Sequence[tuple]) -> None:
 
 
 def _label(v: Variable) -> str:
-    return f"'{v.name}'" if v.name else str(v.type)
+    """The user's name for `v`, looking through the DimShuffle that padded it."""
+    if v.name:
+        return f"'{v.name}'"
+    src = v.owner.inputs[0] if v.owner is not None and isinstance(v.owner.op, DimShuffle) else None
+    if src is not None and src.name:
+        return f"'{src.name}' as {v.owner.op}"
+    return str(v.type)
 
 
 def reduce_to_input(g: Variable, x: Variable) -> Variable:

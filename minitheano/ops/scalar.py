@@ -90,11 +90,18 @@ class _Table(ScalarOp):
             return "bool"
         if self.dtype_rule == "float":
             return float_dtype(upcast(*dtypes))
-        if self.dtype_rule == "int_or_bool":
-            return upcast(*dtypes)
+        if self.dtype_rule == "int_or_bool" and any(d.startswith(("float", "complex"))
+                                                    for d in dtypes):
+            raise TypeError(f"{self.name} is a bitwise op: it takes integer or bool inputs, "
+                            f"got dtypes {list(dtypes)}")
         return upcast(*dtypes)
 
     def impl(self, *args):
+        if self.dtype_rule == "float":
+            # compute in the output float dtype: numpy would use float16 for int8 inputs
+            args = [np.asarray(a) for a in args]
+            dt = self.output_dtype(*[str(a.dtype) for a in args])
+            args = [a.astype(dt) if a.dtype.kind in "biu" else a for a in args]
         return self._impl(*args)
 
     def grad(self, inputs, output, gz):
@@ -133,6 +140,9 @@ def _g_mul(xs, z, gz):
         res.append(E.mul(gz, *others) if others else gz)
     return res
 def _g_sub(xs, z, gz): return [gz, -gz]
+def _g_mod(xs, z, gz):
+    x, y = xs  # x mod y = x - floor(x / y) * y
+    return [gz, -gz * _E().int_div(x, y)]
 def _g_div(xs, z, gz):
     x, y = xs
     return [gz / y, -gz * x / (y * y)]
@@ -146,8 +156,9 @@ def _g_neg(xs, z, gz): return [-gz]
 def _g_abs(xs, z, gz): return [gz * _E().sgn(xs[0])]
 def _g_exp(xs, z, gz): return [gz * z]
 def _g_log(xs, z, gz): return [gz / xs[0]]
-def _g_log2(xs, z, gz): return [gz / (xs[0] * np.log(2.0))]
-def _g_log10(xs, z, gz): return [gz / (xs[0] * np.log(10.0))]
+# Python floats (not np.float64) so that float32 gradients stay float32
+def _g_log2(xs, z, gz): return [gz / (xs[0] * float(np.log(2.0)))]
+def _g_log10(xs, z, gz): return [gz / (xs[0] * float(np.log(10.0)))]
 def _g_log1p(xs, z, gz): return [gz / (1 + xs[0])]
 def _g_expm1(xs, z, gz): return [gz * (z + 1)]
 def _g_sqrt(xs, z, gz): return [gz * 0.5 / z]
@@ -190,7 +201,7 @@ _ROWS = [
     ("sub", 2, np.subtract, "({0} - {1})", _g_sub, "upcast", False),
     ("true_div", 2, np.true_divide, "({0} / {1})", _g_div, "float", False),
     ("int_div", 2, np.floor_divide, "({0} // {1})", _zeros_grad, "upcast", False),
-    ("mod", 2, np.mod, "({0} % {1})", _zeros_grad, "upcast", False),
+    ("mod", 2, np.mod, "({0} % {1})", _g_mod, "upcast", False),
     ("pow", 2, np.power, "({0} ** {1})", _g_pow, "upcast", False),
     ("maximum", 2, np.maximum, "max({0}, {1})", _g_max, "upcast", True),
     ("minimum", 2, np.minimum, "min({0}, {1})", _g_min, "upcast", True),
@@ -198,7 +209,7 @@ _ROWS = [
     ("abs", 1, np.abs, "abs({0})", _g_abs, "upcast", False),
     ("sgn", 1, np.sign, "(({0} > 0) - ({0} < 0))", _zeros_grad, "upcast", False),
     ("exp", 1, np.exp, "math.exp({0})", _g_exp, "float", False),
-    ("exp2", 1, np.exp2, "(2.0 ** {0})", lambda xs, z, gz: [gz * z * np.log(2.0)], "float", False),
+    ("exp2", 1, np.exp2, "(2.0 ** {0})", lambda xs, z, gz: [gz * z * float(np.log(2.0))], "float", False),
     ("log", 1, np.log, "np.log({0})", _g_log, "float", False),
     ("log2", 1, np.log2, "np.log2({0})", _g_log2, "float", False),
     ("log10", 1, np.log10, "np.log10({0})", _g_log10, "float", False),
