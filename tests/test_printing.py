@@ -106,7 +106,7 @@ def test_debugprint_many_ids_go_past_z():
     from minitheano.printing.debugprint import char_from_number
     assert [char_from_number(n) for n in (0, 25, 26, 27, 26 * 26)] == ["A", "Z", "BA", "BB", "BAA"]
     xs = [T.scalar(f"x{k}") for k in range(30)]
-    text = debugprint(T.stack(xs) if hasattr(T, "stack") else sum(xs[1:], xs[0]), file="str")
+    text = debugprint(T.stack(xs), file="str")
     assert "[id BA]" in text and len(set(re.findall(r"\[id (\w+)\]", text))) >= 30
 
 
@@ -251,3 +251,161 @@ def test_debugprint_inner_graph_section_for_scan_like_ops():
         " >   |a [id F]",
         " >   |h_tm1 [id G]",
     ]
+
+
+# -- pp ---------------------------------------------------------------------------------------
+def test_pp_seed_expression(seed):
+    *_, out = seed
+    assert pp(out) == "sigmoid((dot(x, W) + b))"
+
+
+@pytest.mark.parametrize("build, expected", [
+    (lambda x, y, M: x * y - x / y, "((x * y) - (x / y))"),
+    (lambda x, y, M: x ** 2, "(x ** TensorConstant{2.0})"),
+    (lambda x, y, M: -x + abs(y), "(-x + abs(y))"),
+    (lambda x, y, M: (x < y) | (x >= y), "((x < y) | (x >= y))"),
+    (lambda x, y, M: T.eq(x, y), "(x == y)"),
+    (lambda x, y, M: M.T, "M.T"),
+    (lambda x, y, M: T.exp(M + x).sum(axis=0), "Sum{axis=[0]}(exp((M + x)))"),
+    (lambda x, y, M: T.dot(M, x) + 1.5, "(dot(M, x) + TensorConstant{1.5})"),
+])
+def test_pp_infix_and_call_forms(build, expected):
+    x, y, M = T.vector("x"), T.vector("y"), T.matrix("M")
+    assert pp(build(x, y, M)) == expected
+
+
+def test_pp_rejects_non_variables():
+    with pytest.raises(TypeError, match="pp: expected a symbolic Variable, got list"):
+        pp([T.vector("x")])
+
+
+# -- pydotprint -------------------------------------------------------------------------------
+def _updating_function():
+    x, y = T.vector("x"), T.vector("y")
+    W = theano.shared(np.ones((3, 2)), name="W")
+    b = theano.shared(np.zeros(2), name="b")
+    out = T.nnet.sigmoid(T.dot(x, W) + b)
+    cost = ((out - y) ** 2).sum()
+    gW, gb = theano.grad(cost, [W, b])
+    return theano.function([x, y], cost, updates=[(W, W - 0.1 * gW), (b, b - 0.1 * gb)],
+                           mode=NO_REWRITE)
+
+
+ATTR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|[^ \]]+)')
+
+
+def _attrs(text: str | None) -> dict[str, str]:
+    return {k: v.strip('"') for k, v in ATTR.findall(text or "")}
+
+
+def _nodes(source: str) -> dict[str, dict]:
+    """graphviz node name -> its attributes."""
+    found = re.findall(r"^\t(\w+) \[(.*)\]$", source, re.M)
+    return {k: _attrs(a) for k, a in found if k not in ("graph", "node", "edge")}
+
+
+def _edges(source: str) -> list[tuple[str, str, dict]]:
+    return [(s, d, _attrs(a))
+            for s, d, a in re.findall(r"^\t(\w+) -> (\w+)(?: \[(.*)\])?$", source, re.M)]
+
+
+def _key(nodes: dict, label: str) -> str:
+    found = [k for k, a in nodes.items() if a.get("label") == label]
+    assert len(found) == 1, (label, nodes)
+    return found[0]
+
+
+@pytest.mark.parametrize("fmt, magic", [("png", b"\x89PNG"), ("svg", b"<svg")])
+def test_pydotprint_writes_picture(seed, tmp_path, capsys, fmt, magic):
+    x, W, b, dot, out = seed
+    g = theano.function([x, W, b], out)
+    target = tmp_path / f"g.{fmt}"
+    assert pydotprint(g, outfile=str(target), format=fmt) is None
+    data = target.read_bytes()
+    assert len(data) > 500 and magic in data[:400]
+    assert capsys.readouterr().out == f"The output file is available at {target}\n"
+
+
+def test_pydotprint_default_outfile_and_quiet(seed, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    pydotprint(seed[-1], print_output_file=False)
+    assert (tmp_path / "pydotprint.png").stat().st_size > 500
+    assert capsys.readouterr().out == ""
+
+
+def test_pydotprint_roles_and_updates():
+    f = _updating_function()
+    src = pydot_graph(f).source
+    nodes = _nodes(src)
+    x, W, b = (_key(nodes, f"{n} TensorType(float64, {k})")
+               for n, k in (("x", "vector"), ("W", "matrix"), ("b", "vector")))
+    assert nodes[x]["fillcolor"] == "palegreen"                           # input
+    assert nodes[W]["shape"] == nodes[b]["shape"] == "cylinder"           # shared
+    consts = [a for a in nodes.values() if a["label"] == "TensorConstant{0.1}"]
+    assert consts and all(a["fillcolor"] == "lightgrey" for a in consts)  # constants
+    assert nodes[_key(nodes, "dot")]["fillcolor"] == "#A0C4FF"            # BLAS kind
+    elemwise = [a for a in nodes.values() if a.get("label", "").startswith("Elemwise")]
+    assert len(elemwise) > 5 and all(a["fillcolor"] == "#B9F6CA" for a in elemwise)
+    outputs = {k for k, a in nodes.items() if a.get("fillcolor") == "lightskyblue"}
+    assert len(outputs) == 3  # the cost and the two update values
+    updates = [(s, d, a) for s, d, a in _edges(src) if a.get("label") == "update"]
+    assert {d for _, d, _ in updates} == {W, b}
+    assert all(s in outputs and a["style"] == "dashed" for s, _, a in updates)
+
+
+def test_pydotprint_compact_hides_unnamed_intermediates(seed):
+    x, W, b, dot, out = seed
+    compact, full = pydot_graph(out).source, pydot_graph(out, compact=False).source
+    n_vars = lambda s: sum(k.startswith("v") for k in _nodes(s))
+    assert n_vars(compact) == 4          # x, W, b and the output
+    assert n_vars(full) == 6             # plus dot's and add's unnamed results
+    node_edges = [a for s, d, a in _edges(compact) if s[0] == d[0] == "n"]
+    assert len(node_edges) == 2 and all("TensorType(float64, vector)" in a["label"]
+                                        for a in node_edges)
+    assert not [a for s, d, a in _edges(full) if s[0] == d[0] == "n"]
+    dot.name = "dot"
+    assert n_vars(pydot_graph(out).source) == 5  # a named intermediate is always drawn
+
+
+def test_pydotprint_inplace_and_view_edges():
+    y, A, x = T.vector("y"), T.matrix("A"), T.vector("x")
+    z = gemv_inplace(y, 1.0, A.T, x, 0.0)
+    src = pydot_graph(z, with_ids=True, var_with_name_simple=True).source
+    nodes = _nodes(src)
+    gemv, transpose = _key(nodes, "Gemv{inplace} id=1"), _key(nodes, "DimShuffle{1,0} id=0")
+    assert nodes[gemv]["color"] == "red" and nodes[gemv]["fillcolor"] == "#A0C4FF"
+    assert "color" not in nodes[transpose]
+    edges = {(s, d): a for s, d, a in _edges(src)}
+    assert edges[(_key(nodes, "y"), gemv)]["color"] == "red"           # destroyed input
+    assert edges[(_key(nodes, "A"), transpose)]["style"] == "dashed"   # viewed input
+    assert "color" not in edges[(_key(nodes, "x"), gemv)]
+
+
+def test_pydotprint_missing_dot_program(seed, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` anywhere on PATH
+    with pytest.raises(RuntimeError, match=r"apt-get install graphviz.*conda install graphviz"):
+        pydotprint(seed[-1], outfile=str(tmp_path / "x.png"))
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_pydotprint_missing_dot_reported_from_graphviz(seed, tmp_path, monkeypatch):
+    def missing(*args, **kwargs):
+        raise graphviz.ExecutableNotFound(("dot",))
+    monkeypatch.setattr(graphviz.Digraph, "pipe", missing)
+    with pytest.raises(RuntimeError, match="graphviz 'dot' program"):
+        pydotprint(seed[-1], outfile=str(tmp_path / "x.svg"), format="svg")
+
+
+def test_pydotprint_return_image_for_notebooks(seed):
+    display = pytest.importorskip("IPython.display")
+    img = pydotprint(seed[-1], return_image=True)
+    assert isinstance(img, display.Image) and img.data[:4] == b"\x89PNG"
+    svg = pydotprint(seed[-1], format="svg", return_image=True)
+    assert isinstance(svg, display.SVG) and "Elemwise{sigmoid}" in svg.data
+
+
+def test_pydotprint_dot_source_needs_no_program(seed, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    target = tmp_path / "g.dot"
+    pydotprint(seed[-1], outfile=str(target), format="dot", print_output_file=False)
+    assert target.read_text().startswith("digraph")

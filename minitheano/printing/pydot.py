@@ -149,15 +149,15 @@ def pydotprint(fn_or_var: Any, outfile: str | None = None, format: str = "png",
                print_output_file: bool = True, var_with_name_simple: bool = False):
     """Draw `fn_or_var` (a compiled function, variable or list) to `outfile` (default
     `pydotprint.<format>` in the working directory); `return_image=True` returns an IPython
-    Image instead of writing a file."""
+    Image (SVG for format='svg') instead of writing a file. format='dot' writes the source."""
     g = pydot_graph(fn_or_var, compact, with_ids, var_with_name_simple)
     if format == "dot":
         data = g.source.encode()
     else:
         data = _render(g, format)
-    if return_image:
-        from IPython.display import Image
-        return Image(data=data)
+    if return_image:  # inline display in Jupyter
+        from IPython.display import SVG, Image
+        return SVG(data=data) if format == "svg" else Image(data=data)
     if outfile is None:
         outfile = os.path.join(os.getcwd(), f"pydotprint.{format}")
     with open(outfile, "wb") as fh:
