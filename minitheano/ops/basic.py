@@ -154,6 +154,13 @@ class MakeVector(Op):
 def as_shape_scalars(shape_arg) -> list[Variable]:
     """A shape given as a tuple/list of ints and scalars, or a vector Variable -> scalars."""
     if isinstance(shape_arg, Variable) and shape_arg.ndim == 1:
+        owner = shape_arg.owner
+        if owner is not None and isinstance(owner.op, MakeVector):
+            return list(owner.inputs)
+        if owner is not None and isinstance(owner.op, Shape):  # x.shape: read each length
+            return [shape_i(owner.inputs[0], i) for i in range(owner.inputs[0].ndim)]
+        if isinstance(shape_arg, Constant):
+            return [constant(np.int64(s)) for s in shape_arg.data]
         n = _static_length(shape_arg)
         from .subtensor import getitem
         return [getitem(shape_arg, i) for i in range(n)]
@@ -199,7 +206,11 @@ class Alloc(Op):
     def perform(self, node, inputs, out) -> None:
         value, shape = inputs[0], tuple(int(s) for s in inputs[1:])
         res = np.empty(shape, dtype=node.outputs[0].dtype)
-        res[...] = value
+        try:
+            res[...] = value
+        except ValueError as e:
+            raise ValueError(f"Alloc: a value of shape {np.shape(value)} cannot fill shape "
+                             f"{shape}") from e
         out[0][0] = res
 
     def grad(self, inputs, output_grads):
@@ -215,7 +226,8 @@ class Alloc(Op):
         return [gv if value.dtype.startswith("float") else None] + [None] * (len(inputs) - 1)
 
     def infer_shape(self, node, input_shapes):
-        return [tuple(node.inputs[1:])]
+        from .elemwise import cast
+        return [tuple(cast(s, "int64") for s in node.inputs[1:])]
 
 
 alloc_op = Alloc()
@@ -273,8 +285,10 @@ class SpecifyBroadcastable(Op):
         x = inputs[0]
         for d, b in enumerate(self.broadcastable):
             if b and x.shape[d] != 1:
-                raise ValueError(f"{self}: dimension {d} declared broadcastable but has length "
-                                 f"{x.shape[d]} (shape {x.shape})")
+                v = node.inputs[0]
+                label = f"'{v.name}'" if v.name else str(v.type)
+                raise ValueError(f"{self}: dimension {d} of {label} is declared broadcastable "
+                                 f"(length 1) but has length {x.shape[d]} (shape {x.shape})")
         out[0][0] = x
 
     def grad(self, inputs, output_grads):
@@ -332,10 +346,14 @@ class Reshape(Op):
         x, shp = inputs
         if len(shp) != self.ndim:
             raise ValueError(f"Reshape{{{self.ndim}}}: shape {tuple(shp)} has {len(shp)} entries")
+        new = tuple(int(s) for s in shp)
         try:
-            out[0][0] = np.reshape(x, tuple(int(s) for s in shp))
+            out[0][0] = np.reshape(x, new)
         except ValueError as e:
-            raise ValueError(f"cannot reshape an array of shape {x.shape} into {tuple(shp)}") from e
+            v = node.inputs[0]
+            label = f"'{v.name}'" if v.name else str(v.type)
+            raise ValueError(f"Reshape: cannot reshape {label} of shape {x.shape} (size {x.size}) "
+                             f"into {new}") from e
 
     def grad(self, inputs, output_grads):
         x, g = inputs[0], output_grads[0]
@@ -343,9 +361,8 @@ class Reshape(Op):
 
     def infer_shape(self, node, input_shapes):
         x, shp = node.inputs
-        from .subtensor import getitem
         from .reduction import prod
-        entries = [getitem(shp, i) for i in range(self.ndim)]
+        entries = as_shape_scalars(shp)
         total = prod(shape(x)) if x.ndim else constant(np.int64(1))
         known = prod(MakeVector("int64")(*entries)) if entries else constant(np.int64(1))
         from .elemwise import int_div, neg, switch, eq
@@ -519,7 +536,8 @@ class Eye(Op):
         return [None, None, None]
 
     def infer_shape(self, node, input_shapes):
-        return [(node.inputs[0], node.inputs[1])]
+        from .elemwise import cast
+        return [(cast(node.inputs[0], "int64"), cast(node.inputs[1], "int64"))]
 
 
 def eye(n, m=None, k: int = 0, dtype: str | None = None) -> TensorVariable:
