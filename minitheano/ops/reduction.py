@@ -124,10 +124,11 @@ def _reduce(kind):
     def f(x, axis=None, keepdims: bool = False, **kwargs) -> TensorVariable:
         x = as_tensor_variable(x)
         axes = _norm_axes(axis, x.ndim)
-        if kwargs.get("dtype") is not None:
-            from .elemwise import cast
-            x = cast(x, kwargs["dtype"])
-        return CAReduce(kind, axes, keepdims)(x)
+        dtype = kwargs.get("dtype")
+        if dtype is None:
+            return CAReduce(kind, axes, keepdims)(x)
+        from .elemwise import cast  # numpy's dtype=: accumulate and return in `dtype`
+        return cast(CAReduce(kind, axes, keepdims)(cast(x, dtype)), dtype)
     f.__name__ = kind
     f.__doc__ = f"{kind} over `axis` (None: all axes), numpy semantics."
     return f

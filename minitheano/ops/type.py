@@ -182,9 +182,12 @@ class _TensorOperators:
     def reshape(self, shape, ndim=None): return _basic().reshape(self, shape, ndim)
     def flatten(self, ndim=1): return _basic().flatten(self, ndim)
     def astype(self, dtype): return _ew().cast(self, dtype)
-    def sum(self, axis=None, keepdims=False, dtype=None): return _red().sum(self, axis, keepdims=keepdims)
-    def prod(self, axis=None, keepdims=False): return _red().prod(self, axis, keepdims=keepdims)
-    def mean(self, axis=None, keepdims=False): return _red().mean(self, axis, keepdims=keepdims)
+    def sum(self, axis=None, keepdims=False, dtype=None):
+        return _red().sum(self, axis, keepdims=keepdims, dtype=dtype)
+    def prod(self, axis=None, keepdims=False, dtype=None):
+        return _red().prod(self, axis, keepdims=keepdims, dtype=dtype)
+    def mean(self, axis=None, keepdims=False, dtype=None):
+        return _red().mean(self, axis, keepdims=keepdims, dtype=dtype)
     def var(self, axis=None, keepdims=False): return _red().var(self, axis, keepdims=keepdims)
     def std(self, axis=None, keepdims=False): return _red().std(self, axis, keepdims=keepdims)
     def max(self, axis=None, keepdims=False): return _red().max(self, axis, keepdims=keepdims)
