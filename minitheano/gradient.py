@@ -211,8 +211,8 @@ def verify_grad(fn: Callable, points: Sequence, eps: float | None = None,
     syms = [TensorType(str(p.dtype), tuple(n == 1 for n in p.shape))(f"input{k}")
             for k, p in enumerate(points)]
     out = as_tensor_variable(fn(*syms))
+    out_shape = np.shape(function(syms, out, mode=mode, on_unused_input="ignore")(*points))
     for _ in range(n_tests):
-        out_shape = np.shape(out.eval({s: p for s, p in zip(syms, points)}))
         proj_val = np.asarray(np.asarray(rand(out_shape)) + 0.5, dtype=out.dtype)
         proj = TensorType(out.dtype, (False,) * out.ndim)("projection")
         cost = (out * proj).sum()
