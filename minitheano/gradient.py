@@ -146,17 +146,17 @@ def _static_len(v: Variable) -> int:
     except ValueError:
         pass
     from .compiler.function import function
-    from .graphlib import graph_inputs
-    from .graphlib import Constant
-    ins = [i for i in graph_inputs([v]) if not isinstance(i, Constant)]
-    tv = [getattr(i.tag, "test_value", None) for i in ins]
-    if any(t is None for t in tv) or any(hasattr(i, "container") for i in ins):
-        shared_only = all(hasattr(i, "container") for i in ins)
-        if shared_only:
-            return int(function([], v.shape[0])())
-        raise ValueError("jacobian/hessian need the length of the expression: use scan-based "
-                         "jacobian on a vector of known length (set x.tag.test_value)")
-    return int(function(ins, v.shape[0], on_unused_input="ignore")(*tv))
+    from .graphlib import Constant, graph_inputs
+    # shared variables hold their values; other inputs need a test value
+    ins = [i for i in graph_inputs([v]) if not isinstance(i, Constant) and not hasattr(i, "container")]
+    missing = [str(i) for i in ins if getattr(i.tag, "test_value", None) is None]
+    if missing:
+        raise ValueError(f"jacobian/hessian: the length of {v} is not known when the graph is "
+                         f"built; give {', '.join(missing)} a test value "
+                         f"(x.tag.test_value = array)")
+    # the reference linker: compiling a kernel just to read one length would cost seconds
+    return int(function(ins, v.shape[0], mode="py", on_unused_input="ignore")(
+        *[i.tag.test_value for i in ins]))
 
 
 def hessian(cost, wrt, consider_constant=None, disconnected_inputs: str = "raise"):
