@@ -1,0 +1,386 @@
+"""Write the notebooks from the cell lists below and execute them, storing real outputs.
+
+    python notebooks/build.py                 # every notebook
+    python notebooks/build.py 01 03           # only those whose name starts so
+
+Each notebook is a list of ("md" | "code", text) cells, written in the package's order (STYLE.md
+point 14) with the public API only. Notebooks run one at a time (the machine has 2 cores), in a
+scratch directory, so the pictures `pydotprint` writes do not land in the repository.
+"""
+from __future__ import annotations
+
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+HERE = Path(__file__).resolve().parent
+
+
+def md(text: str) -> tuple[str, str]:
+    return ("md", textwrap.dedent(text).strip("\n"))
+
+
+def code(text: str) -> tuple[str, str]:
+    return ("code", textwrap.dedent(text).strip("\n"))
+
+
+# --------------------------------------------------------------------------------------------
+INTRO = [
+    md("""
+    # Introduction to minitheano
+
+    A hands-on first tour, following the flow of the classic Theano introduction (the
+    summer-school notebook by mila-udem): build a symbolic expression, look at it, compile it,
+    run it, rewrite it, differentiate it, keep state in shared variables, and add an operation
+    written in plain numpy. Theano code runs with only the import changed, so the cells below
+    read exactly like Theano code.
+
+    ## Defining an expression
+
+    Nothing is computed here: `x`, `W` and `b` are symbolic placeholders with a type (a float
+    vector, a float matrix, a float vector), and each operation on them records a new node.
+    """),
+    code("""
+    import minitheano as theano
+    from minitheano import tensor as T
+
+    x = T.vector('x')
+    W = T.matrix('W')
+    b = T.vector('b')
+    """),
+    code("""
+    dot = T.dot(x, W)
+    out = T.nnet.sigmoid(dot + b)
+    """),
+    md("""
+    ### Looking at the graph
+
+    `debugprint` prints a graph as an indented tree: each line is a variable, either the
+    result of an operation (with the operation's name) or an input (with its name). `[id A]`
+    is a short label, so that a variable used twice can be recognised.
+    """),
+    code("""
+    from minitheano.printing import debugprint
+    debugprint(dot)
+    """),
+    code("debugprint(out)"),
+    md("""
+    ## Compiling a function
+
+    `theano.function(inputs, outputs)` turns a graph into a callable. It copies the graph,
+    rewrites it (simpler, faster and numerically safer forms of the same computation) and
+    compiles the result. Several outputs may share work: `h` computes `dot` once for both of
+    its outputs.
+    """),
+    code("""
+    f = theano.function(inputs=[x, W], outputs=dot)
+    g = theano.function([x, W, b], out)
+    h = theano.function([x, W, b], [dot, out])
+    i = theano.function([x, W, b], [dot + b, out])
+    """),
+    md("""
+    ### What a compiled function runs
+
+    `debugprint` of a compiled function shows the graph after rewriting, which is the one that
+    actually runs; the number at the end of each operation's line is its position in the
+    execution order.
+    """),
+    code("debugprint(f)"),
+    code("debugprint(g)"),
+    md("""
+    `pydotprint` draws the same graph with graphviz. Inputs are green, outputs blue,
+    constants grey; boxes are operations (an operation that overwrites one of its inputs has a
+    red border). The picture is written to a file, which `IPython.display.Image` shows here.
+    """),
+    code("""
+    from minitheano.printing import pydotprint
+    pydotprint(f, outfile='pydotprint_f.png')
+    """),
+    code("""
+    from IPython.display import Image
+    Image('pydotprint_f.png')
+    """),
+    code("""
+    pydotprint(g, outfile='pydotprint_g.png')
+    Image('pydotprint_g.png')
+    """),
+    code("""
+    pydotprint(h, outfile='pydotprint_h.png')
+    Image('pydotprint_h.png')
+    """),
+    md("""
+    ## Calling a function
+
+    Compiled functions take numpy arrays (or anything numpy can turn into one) and return
+    numpy arrays: one array for a single output, a list for a list of outputs. The seed makes
+    the numbers reproducible.
+    """),
+    code("""
+    import numpy as np
+    np.random.seed(42)
+    W_val = np.random.randn(4, 3)
+    x_val = np.random.rand(4)
+    b_val = np.ones(3)
+
+    f(x_val, W_val)
+    """),
+    code("g(x_val, W_val, b_val)"),
+    code("h(x_val, W_val, b_val)"),
+    code("i(x_val, W_val, b_val)"),
+    md("""
+    The numbers are the ones numpy gives for the same formulas:
+    """),
+    code("""
+    np.allclose(f(x_val, W_val), x_val @ W_val), \\
+        np.allclose(g(x_val, W_val, b_val), 1 / (1 + np.exp(-(x_val @ W_val + b_val))))
+    """),
+    md("""
+    # The graph and its types
+
+    ## Graph structure
+
+    With `compact=False`, `pydotprint` also draws the intermediate variables, the ellipses
+    between operations: a graph alternates variables and applications of operations.
+    """),
+    code("""
+    pydotprint(f, compact=False, outfile='pydotprint_f_notcompact.png')
+    Image('pydotprint_f_notcompact.png')
+    """),
+    md("""
+    ## Strong typing and broadcasting
+
+    A tensor type fixes the number of dimensions, the dtype and, for each dimension, whether
+    it is *broadcastable*: statically of length 1, so that it stretches to match the other
+    operand. A `row` is a matrix with one row, a `col` a matrix with one column.
+    """),
+    code("""
+    r = T.row('r')
+    print(r.broadcastable)
+    """),
+    code("""
+    c = T.col('c')
+    print(c.broadcastable)
+    """),
+    md("Adding a row and a column gives the full table of sums, as in numpy:"),
+    code("""
+    f = theano.function([r, c], r + c)
+    print(f([[1, 2, 3]], [[.1], [.2]]))
+    """),
+    md("""
+    # Transforming graphs
+
+    ## Substitution and cloning
+
+    ### `givens`: substitute at compile time
+
+    `givens` replaces a variable of the graph by another expression while compiling, without
+    touching the original graph. Here the input `x` of `dot` is replaced by a normalised
+    version of a new input `x_`.
+    """),
+    code("""
+    x_ = T.vector('x_')
+    x_n = (x_ - x_.mean()) / x_.std()
+    f_n = theano.function([x_, W], dot, givens={x: x_n})
+    f_n(x_val, W_val)
+    """),
+    md("""
+    ### `clone` with `replace`: a new graph
+
+    `theano.clone` builds a copy of the graph with the substitution made, and returns new
+    variables; the original `dot` and `out` stay as they were. Compiling the copy gives the
+    same numbers as `givens` did.
+    """),
+    code("""
+    dot_n, out_n = theano.clone([dot, out], replace={x: (x - x.mean()) / x.std()})
+    f_n = theano.function([x, W], dot_n)
+    f_n(x_val, W_val)
+    """),
+    md("""
+    ## Gradients
+
+    ### `theano.grad`
+
+    `theano.grad(cost, wrt)` returns the gradient as another symbolic expression, built by
+    walking the graph backwards from a scalar cost (reverse mode). Asking for several
+    variables at once shares the backward work.
+    """),
+    code("""
+    y = T.vector('y')
+    C = ((out - y) ** 2).sum()
+    dC_dW = theano.grad(C, W)
+    dC_db = theano.grad(C, b)
+    # or both at once: dC_dW, dC_db = theano.grad(C, [W, b])
+    """),
+    md("""
+    ### Using the gradients
+
+    Gradient expressions compile like any other output. A function can return the cost with
+    its gradients, or directly the parameters after one step of gradient descent.
+    """),
+    code("""
+    cost_and_grads = theano.function([x, W, b, y], [C, dC_dW, dC_db])
+    y_val = np.random.uniform(size=3)
+    print(cost_and_grads(x_val, W_val, b_val, y_val))
+    """),
+    code("""
+    upd_W = W - 0.1 * dC_dW
+    upd_b = b - 0.1 * dC_db
+    cost_and_upd = theano.function([x, W, b, y], [C, upd_W, upd_b])
+    print(cost_and_upd(x_val, W_val, b_val, y_val))
+    """),
+    md("""
+    The compiled graph of `cost_and_upd` holds the forward pass, the backward pass and the
+    update arithmetic together:
+    """),
+    code("""
+    pydotprint(cost_and_upd, outfile='pydotprint_cost_and_upd.png')
+    Image('pydotprint_cost_and_upd.png')
+    """),
+    md("""
+    # Shared variables
+
+    ## Updating values by hand
+
+    With ordinary inputs, the parameters travel back and forth between Python and the
+    function at every step; either by applying the gradients in numpy, or by reading the new
+    values that `cost_and_upd` returns:
+    """),
+    code("""
+    C_val, dC_dW_val, dC_db_val = cost_and_grads(x_val, W_val, b_val, y_val)
+    W_val -= 0.1 * dC_dW_val
+    b_val -= 0.1 * dC_db_val
+
+    C_val, W_val, b_val = cost_and_upd(x_val, W_val, b_val, y_val)
+    """),
+    md("""
+    ## Shared variables
+
+    A shared variable is a symbolic variable that also holds a value. Functions that use it
+    read that value implicitly: it is not among their arguments.
+    """),
+    code("""
+    x = T.vector('x')
+    y = T.vector('y')
+    W = theano.shared(W_val)
+    b = theano.shared(b_val)
+    dot = T.dot(x, W)
+    out = T.nnet.sigmoid(dot + b)
+    f = theano.function([x], dot)  # W is an implicit input
+    g = theano.function([x], out)  # W and b are implicit inputs
+    print(f(x_val))
+    """),
+    code("print(g(x_val))"),
+    md("""
+    ## Updating shared variables
+
+    `updates` lists pairs `(shared variable, new value expression)`. After each call, every
+    new value is stored into its shared variable. All new values are computed first, from the
+    old ones, and stored together, so the order of the pairs does not matter.
+    """),
+    code("""
+    C = ((out - y) ** 2).sum()
+    dC_dW, dC_db = theano.grad(C, [W, b])
+    upd_W = W - 0.1 * dC_dW
+    upd_b = b - 0.1 * dC_db
+
+    cost_and_perform_updates = theano.function(
+        inputs=[x, y],
+        outputs=C,
+        updates=[(W, upd_W),
+                 (b, upd_b)])
+    """),
+    md("""
+    In the picture, the shared variables are gold cylinders, and a dashed edge labelled
+    "update" leads from each new value to the variable it overwrites.
+    """),
+    code("""
+    pydotprint(cost_and_perform_updates, outfile='pydotprint_cost_and_perform_updates.png')
+    Image('pydotprint_cost_and_perform_updates.png')
+    """),
+    md("""
+    Each call now takes a gradient step on the stored parameters; the cost goes down and the
+    parameters never leave the function:
+    """),
+    code("""
+    for step in range(5):
+        print(step, cost_and_perform_updates(x_val, y_val))
+    print(b.get_value())
+    """),
+    md("""
+    # Extending minitheano
+
+    ## The easy way: a numpy function as an operation
+
+    `as_op` wraps a numpy function into an operation with declared input and output types.
+    `infer_shape` (optional) tells the compiler the output's shape without running the
+    function. Such an operation runs its Python function as is; it has no gradient unless one
+    is given.
+    """),
+    code("""
+    import numpy
+    from minitheano.compile.ops import as_op
+
+    def infer_shape_numpy_dot(node, input_shapes):
+        ashp, bshp = input_shapes
+        return [ashp[:-1] + bshp[-1:]]
+
+    @as_op(itypes=[theano.tensor.fmatrix, theano.tensor.fmatrix],
+           otypes=[theano.tensor.fmatrix], infer_shape=infer_shape_numpy_dot)
+    def numpy_dot(a, b):
+        return numpy.dot(a, b)
+    """),
+    md("The new operation is used like any other:"),
+    code("""
+    A = T.fmatrix('A')
+    B = T.fmatrix('B')
+    f_dot = theano.function([A, B], numpy_dot(A, B) + 1)
+    a_val = np.arange(6, dtype='float32').reshape(2, 3)
+    b_val = np.ones((3, 2), dtype='float32')
+    f_dot(a_val, b_val)
+    """),
+]
+
+
+# --------------------------------------------------------------------------------------------
+NOTEBOOKS = {
+    "01_intro_to_minitheano": INTRO,
+}
+
+
+def make(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    nb.cells = [nbformat.v4.new_markdown_cell(text) if kind == "md"
+                else nbformat.v4.new_code_cell(text) for kind, text in cells]
+    for k, cell in enumerate(nb.cells):  # stable ids: rebuilding gives small diffs
+        cell["id"] = f"cell-{k:02d}"
+    return nb
+
+
+def execute(nb: nbformat.NotebookNode, timeout: int = 300) -> nbformat.NotebookNode:
+    """Run `nb` top to bottom in a fresh python3 kernel, in a scratch working directory."""
+    with tempfile.TemporaryDirectory(prefix="minitheano-nb-") as tmp:
+        NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                       resources={"metadata": {"path": tmp}}).execute()
+    return nb
+
+
+def main(prefixes: list[str]) -> None:
+    for name, cells in NOTEBOOKS.items():
+        if prefixes and not any(name.startswith(p) for p in prefixes):
+            continue
+        start = time.perf_counter()
+        nb = execute(make(cells))
+        nbformat.write(nb, HERE / f"{name}.ipynb")
+        print(f"{name}.ipynb: {len(cells)} cells, executed in {time.perf_counter() - start:.1f} s")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
