@@ -357,7 +357,8 @@ class Reshape(Op):
 
     def grad(self, inputs, output_grads):
         x, g = inputs[0], output_grads[0]
-        return [reshape(g, shape(x), ndim=x.ndim), None]
+        # the gradient has x's type: keep its broadcastable (length-1) dimensions
+        return [patternbroadcast(reshape(g, shape(x), ndim=x.ndim), x.broadcastable), None]
 
     def infer_shape(self, node, input_shapes):
         x, shp = node.inputs
