@@ -347,8 +347,203 @@ INTRO = [
 
 
 # --------------------------------------------------------------------------------------------
+GRAPHS = [
+    md("""
+    # Graphs and gradients
+
+    What a minitheano expression is made of, and how `grad` differentiates it: variables and
+    Apply nodes, printing, evaluating, gradients of one or many variables, second derivatives,
+    and `verify_grad`, which checks a gradient against finite differences.
+    """),
+    code("""
+    import numpy as np
+    import minitheano as theano
+    from minitheano import tensor as T
+    from minitheano.printing import debugprint, pp
+    """),
+    md("""
+    ## Variables, Apply nodes and Ops
+
+    A graph has two kinds of nodes. A *variable* stands for a value; it has a type and, if an
+    operation computed it, an `owner`. The owner is an *Apply node*: one application of an
+    *Op* (the operation itself, such as `add` or `exp`) to a list of input variables, giving a
+    list of output variables. Inputs such as `x` have no owner.
+    """),
+    code("""
+    x = T.dvector('x')
+    y = T.exp(x) * 2 + x
+
+    node = y.owner
+    print('op:     ', node.op)
+    print('inputs: ', node.inputs)
+    print('outputs:', node.outputs)
+    print('x.owner:', x.owner)
+    """),
+    md("""
+    Every variable has a type: the dtype, the number of dimensions, and which dimensions are
+    broadcastable. The Python number `2` became a constant; to multiply it with a vector, it
+    was given a broadcastable dimension by a `DimShuffle{x}`.
+    """),
+    code("""
+    mul_node = node.inputs[0].owner
+    print(mul_node.op, mul_node.inputs)
+    two = mul_node.inputs[1].owner.inputs[0]
+    print(repr(two), two.type, '->', mul_node.inputs[1].type)
+    print(x.type, x.dtype, x.ndim, x.broadcastable)
+    """),
+    md("""
+    ## Printing and evaluating
+
+    `pp` writes a graph as one formula; `debugprint` as a tree. `eval` computes a variable
+    for given input values, handy for quick checks (it compiles a function behind the scenes
+    and keeps it for the next call).
+    """),
+    code("print(pp(y))"),
+    code("debugprint(y)"),
+    code("y.eval({x: np.array([0.0, 1.0, 2.0])})"),
+    md("""
+    A graph is a DAG, not a tree: a variable used twice is one node. `debugprint` gives it
+    one id and prints its subtree only the first time.
+    """),
+    code("""
+    u = T.tanh(x)
+    debugprint(u * u + u)
+    """),
+    md("""
+    ## Gradients
+
+    `theano.grad(cost, wrt)` walks the graph backwards from a scalar cost and builds the
+    gradient as a new graph, made of the same kind of operations. Here
+    $c = \\sum_i \\tanh(x_i)^2$, whose gradient is $2 \\tanh(x) (1 - \\tanh(x)^2)$.
+    """),
+    code("""
+    c = (T.tanh(x) ** 2).sum()
+    gx = theano.grad(c, x)
+    print(pp(gx))
+    """),
+    code("""
+    x_val = np.array([-1.0, 0.0, 0.5, 2.0])
+    t = np.tanh(x_val)
+    print(gx.eval({x: x_val}))
+    print(2 * t * (1 - t ** 2))
+    """),
+    md("""
+    The raw gradient graph is verbose (it allocates a vector of ones, raises to the power
+    `2 - 1`, ...). That is fine: compiling it rewrites it into something lean, the subject of
+    the next notebook.
+
+    ### Several variables, and a logistic regression
+
+    `grad` takes a list of variables and returns a list of gradients, sharing the backward
+    pass. With shared variables and `updates`, that is all a training loop needs. Here a
+    logistic regression separates two Gaussian clouds.
+    """),
+    code("""
+    rng = np.random.default_rng(0)
+    n = 200
+    X_val = np.concatenate([rng.normal(-1, 1, (n // 2, 2)), rng.normal(1, 1, (n // 2, 2))])
+    y_val = np.concatenate([np.zeros(n // 2), np.ones(n // 2)])
+
+    X = T.dmatrix('X')
+    t = T.dvector('t')
+    w = theano.shared(np.zeros(2), name='w')
+    b = theano.shared(0.0, name='b')
+    p = T.nnet.sigmoid(T.dot(X, w) + b)                 # probability of class 1
+    loss = T.nnet.binary_crossentropy(p, t).mean()
+    gw, gb = theano.grad(loss, [w, b])
+    train = theano.function([X, t], loss, updates=[(w, w - 0.5 * gw), (b, b - 0.5 * gb)])
+    accuracy = theano.function([X, t], T.eq(p > 0.5, t).mean())
+
+    for epoch in range(101):
+        value = train(X_val, y_val)
+        if epoch % 20 == 0:
+            print(f'epoch {epoch:3d}  loss {value:.4f}')
+    print('w =', w.get_value(), ' b =', b.get_value(), ' accuracy =', accuracy(X_val, y_val))
+    """),
+    md("""
+    ### What `grad` refuses, and the options
+
+    The cost must be a scalar; a variable the cost does not depend on is an error unless
+    asked for; `consider_constant` treats an expression as a constant (its gradient is not
+    followed), as a "stop gradient" does.
+    """),
+    code("""
+    try:
+        theano.grad(T.tanh(x), x)
+    except TypeError as e:
+        print('TypeError:', e)
+    """),
+    code("""
+    z = T.dvector('z')
+    try:
+        theano.grad(c, z)
+    except Exception as e:
+        print(type(e).__name__ + ':', e)
+    theano.grad(c, z, disconnected_inputs='ignore').eval({z: np.ones(4)})
+    """),
+    code("""
+    s = T.tanh(x)
+    d = (s * x).sum()
+    full = theano.grad(d, x)                                  # tanh(x) + x * (1 - tanh(x)**2)
+    frozen = theano.grad(d, x, consider_constant=[s])         # tanh(x) only
+    print(full.eval({x: x_val}))
+    print(frozen.eval({x: x_val}), np.tanh(x_val))
+    """),
+    md("""
+    ## Second derivatives
+
+    A gradient is a graph like any other, so it can be differentiated again. `jacobian` and
+    `hessian` build one gradient per element of a vector; minitheano unrolls them, so it
+    must know the vector's length when building the graph. For a plain input, a *test value*
+    gives it (Theano built a `scan` loop instead, whose length is only known at run time).
+    """),
+    code("""
+    v = T.dvector('v')
+    v.tag.test_value = np.zeros(3)
+    f_poly = (v ** 3).sum() + v[0] * v[1]
+    H = theano.gradient.hessian(f_poly, v)
+    J = theano.gradient.jacobian(v ** 2, v)
+    h_fn = theano.function([v], [J, H])
+    J_val, H_val = h_fn(np.array([1.0, 2.0, 3.0]))
+    print(J_val)
+    print(H_val)
+    """),
+    md("""
+    ## Checking gradients with `verify_grad`
+
+    `verify_grad(fn, points)` builds `fn` on symbolic inputs, projects its output on a random
+    direction to a scalar, and compares the symbolic gradient at `points` with central finite
+    differences. It returns nothing when they agree and raises when they do not.
+    """),
+    code("""
+    rng = np.random.RandomState(42)
+    A_val, B_val = rng.randn(3, 4), rng.randn(4, 2)
+    theano.gradient.verify_grad(lambda A, B: T.tanh(T.dot(A, B)) ** 2, [A_val, B_val], rng=rng)
+    theano.gradient.verify_grad(lambda A: T.nnet.softmax(A), [A_val], rng=rng)
+    print('both gradients agree with finite differences')
+    """),
+    md("""
+    It earns its keep on hand-written gradients. An operation built with `as_op` may come
+    with a gradient; here $\\frac{d}{da} a^3$ is given wrongly as $3a$ instead of $3a^2$:
+    """),
+    code("""
+    from minitheano.compile.ops import as_op
+
+    @as_op(itypes=[T.dvector], otypes=[T.dvector],
+           grad=lambda inputs, output_grads: [output_grads[0] * 3 * inputs[0]])  # wrong
+    def cube(a):
+        return a ** 3
+
+    try:
+        theano.gradient.verify_grad(cube, [np.array([1.0, 2.0, 3.0])], rng=rng)
+    except theano.gradient.GradientError as e:
+        print(e)
+    """),
+]
+
 NOTEBOOKS = {
     "01_intro_to_minitheano": INTRO,
+    "02_graphs_and_gradients": GRAPHS,
 }
 
 
