@@ -62,10 +62,7 @@ class Variable:
         if self.name is not None:
             return self.name
         if self.owner is not None:
-            op = self.owner.op
-            if len(self.owner.outputs) == 1:
-                return f"{op}.0" if False else str(op) + ".0"
-            return f"{op}.{self.index}"
+            return f"{self.owner.op}.{self.index}"
         return f"<{self.type}>"
 
     def __repr__(self) -> str:
@@ -144,10 +141,7 @@ class Apply:
 
     def clone_with_new_inputs(self, inputs: Sequence[Variable], strict: bool = True) -> "Apply":
         """An Apply of the same op on `inputs` (outputs re-inferred by make_node)."""
-        if strict:
-            new = self.op.make_node(*inputs)
-        else:
-            new = self.op.make_node(*inputs)
+        new = self.op.make_node(*inputs)
         for o_old, o_new in zip(self.outputs, new.outputs):
             o_new.name = o_old.name
             o_new.tag = o_old.tag.copy()

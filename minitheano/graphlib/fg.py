@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from .basic import Apply, Variable
+from .basic import Apply, Constant, Variable
 from .replace import clone_get_equiv
 from .traversal import toposort
 
@@ -135,10 +135,14 @@ class FunctionGraph:
         order = self.toposort()
         if set(order) != self.apply_nodes:
             raise InconsistencyError("apply_nodes differ from the nodes reachable from outputs")
+        inputs = set(self.inputs)
         for node in order:
             for i, inp in enumerate(node.inputs):
                 if (node, i) not in self.clients.get(inp, []):
                     raise InconsistencyError(f"missing client entry for {node} input {i}")
+                if inp.owner is None and inp not in inputs and not isinstance(inp, Constant):
+                    raise InconsistencyError(f"{node} reads {inp}, which is neither an input "
+                                             f"of the graph nor a constant")
             try:
                 redo = node.op.make_node(*node.inputs)
             except Exception as e:  # noqa: BLE001
