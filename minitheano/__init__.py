@@ -10,6 +10,7 @@ from .gradient import grad, verify_grad
 from .graphlib import Apply, Constant, Op, Variable
 from .graphlib import clone_replace as _clone_replace
 from .ops.sharedvar import shared
+from .ops.scan import scan
 
 __version__ = "0.1.0"
 
