@@ -160,7 +160,14 @@ def function(inputs: Sequence = (), outputs=None, mode=None, updates=None, given
 
 
 class Function:
-    """A compiled function: call it with the input values, in order or by name."""
+    """A compiled function: call it with the input values, in order or by name.
+
+    A call checks its inputs cheaply (an exact ndarray of the right dtype, ndim and
+    broadcastable lengths passes untouched; anything else goes through `TensorType.filter`),
+    or not at all with `trust_input=True`. Returned arrays never share memory with inputs,
+    shared values or each other (the Numba linker copies only where aliasing is possible);
+    `Out(v, borrow=True)` skips the copy of the py linker's views.
+    """
 
     def __init__(self, ins: list[In], implicit: list[SharedVariable], fgraph: FunctionGraph,
                  thunk, single: bool, out_borrow: list[bool], update_targets: list,
@@ -172,6 +179,10 @@ class Function:
         self.n_out = len(out_borrow)
         self._defaults = {k: i.value for k, i in enumerate(ins) if i.value is not None}
         self._by_name = {i.name: k for k, i in enumerate(ins) if i.name}
+        self._n_in = len(ins)
+        self._fast = [_fast_check(i.variable.type) for i in ins]
+        self._containers = [s.container for s in implicit]
+        self._owns = bool(getattr(thunk, "owns_outputs", False))
         self.maker = self  # Theano's f.maker.fgraph
 
     @property
@@ -202,26 +213,43 @@ class Function:
                 values[k] = self._defaults[k]
         if self.trust_input:
             return values
-        return [i.variable.type.filter(v, name=i.name or f"input {k}",
-                                       allow_downcast=self.allow_input_downcast)
-                for k, (i, v) in enumerate(zip(self.ins, values))]
+        return [self._filter(k, v) for k, v in enumerate(values)]
+
+    def _filter(self, k: int, v):
+        i = self.ins[k]
+        return i.variable.type.filter(v, name=i.name or f"input {k}",
+                                      allow_downcast=self.allow_input_downcast)
 
     def _fname(self) -> str:
         return f"function {self.name!r}" if self.name else "function"
 
     def __call__(self, *args, **kwargs):
-        values = self._arguments(args, kwargs)
-        shared_vals = [s.container[0] for s in self.implicit]
-        results = self.thunk(*values, *shared_vals)
-        outs, new = results[:self.n_out], results[self.n_out:]
-        sources = values + shared_vals
-        outs = [o if b else _own(o, sources) for o, b in zip(outs, self.out_borrow)]
-        new = [_own(v, sources + outs) for v in new]
+        if kwargs or len(args) != self._n_in:
+            values = self._arguments(args, kwargs)
+        elif self.trust_input:
+            values = args
+        else:
+            values = [v if ok(v) else self._filter(k, v)
+                      for k, (ok, v) in enumerate(zip(self._fast, args))]
+        if self._containers:
+            shared_vals = [c[0] for c in self._containers]
+            results = self.thunk(*values, *shared_vals)
+        else:
+            results = self.thunk(*values)
+        if self._owns:
+            if not self.update_targets:
+                return results[0] if self.single else list(results)
+            outs, new = results[:self.n_out], results[self.n_out:]
+        else:
+            outs, new = results[:self.n_out], results[self.n_out:]
+            sources = list(values) + ([c[0] for c in self._containers] if self._containers else [])
+            outs = [o if b else _own(o, sources) for o, b in zip(outs, self.out_borrow)]
+            new = [_own(v, sources + outs) for v in new]
         for target, v in zip(self.update_targets, new):  # commit only after all succeeded
             target.container[0] = v
         if self.single:
             return outs[0]
-        return outs
+        return list(outs)
 
     def dump_source(self) -> str:
         """The generated source of this function (Numba linker), or the node order (py)."""
@@ -232,6 +260,21 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<minitheano.Function {self.name or ''} mode={self.mode.linker}>"
+
+
+def _fast_check(t):
+    """A predicate accepting, without conversion, values `t.filter` would return unchanged."""
+    dtype, ndim = np.dtype(t.dtype), t.ndim
+    ones = [d for d, b in enumerate(t.broadcastable) if b]
+    ndarray = np.ndarray
+    if ones:
+        def ok(v):
+            return type(v) is ndarray and v.dtype == dtype and v.ndim == ndim and \
+                all(v.shape[d] == 1 for d in ones)
+    else:
+        def ok(v):
+            return type(v) is ndarray and v.dtype == dtype and v.ndim == ndim
+    return ok
 
 
 def _own(value, sources) -> np.ndarray:

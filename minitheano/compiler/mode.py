@@ -41,11 +41,7 @@ class Mode:
             from .linker_py import PyLinker
             return PyLinker()
         if self.linker == "numba":
-            try:
-                from .numba.linker import NumbaLinker
-            except ImportError:
-                from .linker_py import PyLinker
-                return PyLinker()
+            from .numba.linker import NumbaLinker  # no silent fallback to the py linker
             return NumbaLinker()
         raise ValueError(f"unknown linker {self.linker!r}")
 

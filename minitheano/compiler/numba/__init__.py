@@ -1,0 +1,38 @@
+"""The Numba backend: a rewritten FunctionGraph becomes ONE generated `@njit(cache=True)`
+function, written to `config.cache_dir` under a structural hash and imported (disk-cached).
+
+Extending it (e.g. for a new op family `ops/foo.py`): write `compiler/numba/foo.py` with
+
+    from .dispatch import Ctx, numba_funcify
+
+    @numba_funcify.register(Foo)
+    def numba_funcify_Foo(op: Foo, node, ctx: Ctx) -> None:
+        x = ctx[node.inputs[0]]          # expression of an input (name, or literal scalar)
+        out = ctx.out(0)                 # name of output 0, to be assigned by the code
+        ctx.check(f"{x}.shape[0] == 0", "empty input of length {0}", f"{x}.shape[0]")
+        ctx.emit(f"{out} = np.empty_like({x})",
+                 f"for i in range({x}.shape[0]):",
+                 f"    {out}[i] = 2 * {x}[i]")
+
+and add "foo" to `lowerings.FAMILIES`. Rules:
+- 0-d tensors are Numba scalars in generated code; n-d tensors are arrays. Decide op
+  parameters and broadcasting at lowering time (Python), so the generated body is plain code.
+- Use `ctx.tmp(prefix)` for local names (loops nest inside other lowerings' loops, e.g.
+  Scan bodies), `ctx.indent()` or `ctx.depth` for blocks.
+- Run-time errors: `ctx.check(cond, template, *values)` / `ctx.raise_(...)`; the template
+  is formatted in Python with the run-time values ({0}...) and input labels ({inp[k]}), and
+  the message names the node and the user's line. Keep source structural (no user names).
+- Outputs that are views of inputs follow op.view_map/destroy_map; declare other views with
+  `ctx.view(out, inp)`, so outputs returned to the user are copied when they could alias.
+- Helpers too big to inline go in `runtime/` as `@njit(cache=True)` functions;
+  `ctx.helper("minitheano.compiler.numba.runtime.foo", "_foo")` imports one in the file.
+- An op holding an inner graph lowers it with `ctx.inline(fgraph, input_exprs)`, which
+  returns the inner outputs' expressions (write it inside your own loop for Scan).
+- Ops with no pure-Numba form may call Python through `numba.objmode` — loudly documented
+  in their lowering, never silently.
+`f.dump_source()` (or `config.dump_source = True`) shows the generated module.
+"""
+from .dispatch import Ctx, MissingLoweringError, numba_funcify
+from .linker import NumbaLinker
+
+__all__ = ["Ctx", "MissingLoweringError", "NumbaLinker", "numba_funcify"]

@@ -1,0 +1,128 @@
+"""Lowering of ops/basic.py: shapes, MakeVector, Alloc, Reshape, SpecifyBroadcastable, Join,
+ARange, Eye."""
+from __future__ import annotations
+
+from ...ops.basic import (ARange, Alloc, Eye, Join, MakeVector, Reshape, Shape, Shape_i,
+                          SpecifyBroadcastable)
+from .dispatch import Ctx, literal, np_dtype, numba_funcify
+
+
+def tuple_src(items: list[str]) -> str:
+    """Source of a tuple (`(a,)` for one item)."""
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+@numba_funcify.register(Shape)
+def numba_funcify_Shape(op: Shape, node, ctx: Ctx) -> None:
+    x, name = node.inputs[0], ctx.out()
+    ctx.emit(f"{name} = np.empty({x.ndim}, np.int64)")
+    for d in range(x.ndim):
+        ctx.emit(f"{name}[{d}] = {ctx[x]}.shape[{d}]")
+
+
+@numba_funcify.register(Shape_i)
+def numba_funcify_Shape_i(op: Shape_i, node, ctx: Ctx) -> None:
+    ctx.emit(f"{ctx.out()} = np.int64({ctx[node.inputs[0]]}.shape[{op.i}])")
+
+
+@numba_funcify.register(MakeVector)
+def numba_funcify_MakeVector(op: MakeVector, node, ctx: Ctx) -> None:
+    name = ctx.out()
+    ctx.emit(f"{name} = np.empty({len(node.inputs)}, {np_dtype(op.dtype)})")
+    for k, s in enumerate(node.inputs):
+        ctx.emit(f"{name}[{k}] = {ctx[s]}")
+
+
+@numba_funcify.register(Alloc)
+def numba_funcify_Alloc(op: Alloc, node, ctx: Ctx) -> None:
+    value, shape = node.inputs[0], node.inputs[1:]
+    out = node.outputs[0]
+    name = ctx.out()
+    if out.ndim == 0:
+        ctx.emit(f"{name} = {ctx[value]}")
+        return
+    fill = ctx.scalar_of(value)
+    ctx.emit(f"{name} = np.empty({tuple_src([ctx[s] for s in shape])}, {np_dtype(out.dtype)})")
+    if fill is not None:
+        ctx.emit(f"{name}[...] = {fill}")
+        return
+    for d in range(value.ndim):  # numpy broadcasting of the value into the trailing dims
+        lead = out.ndim - value.ndim
+        ctx.check(f"{ctx[value]}.shape[{d}] != 1 and {ctx[value]}.shape[{d}] != {name}.shape[{lead + d}]",
+                  f"value of shape dimension {d} has length {{0}}, cannot fill length {{1}}",
+                  f"{ctx[value]}.shape[{d}]", f"{name}.shape[{lead + d}]")
+    ctx.emit(f"{name}[...] = {ctx[value]}")
+
+
+@numba_funcify.register(Reshape)
+def numba_funcify_Reshape(op: Reshape, node, ctx: Ctx) -> None:
+    x, shp = node.inputs
+    name = ctx.out()
+    dims = [f"{ctx[shp]}[{k}]" for k in range(op.ndim)]
+    ctx.check(f"{ctx[shp]}.shape[0] != {op.ndim}",
+              f"the shape vector has {{0}} entries, expected {op.ndim}", f"{ctx[shp]}.shape[0]")
+    if x.ndim == 0:
+        ctx.emit(f"{name} = np.full({tuple_src(dims)}, {ctx[x]}, {np_dtype(x.dtype)})"
+                 if op.ndim else f"{name} = {ctx[x]}")
+        return
+    if op.ndim == 0:
+        ctx.check(f"{ctx[x]}.size != 1", "cannot reshape an array of size {0} into shape ()",
+                  f"{ctx[x]}.size")
+        ctx.emit(f"{name} = np.ascontiguousarray({ctx[x]}).ravel()[0]")
+        return
+    # a view when x is contiguous, as numpy's reshape
+    ctx.emit(f"{name} = np.ascontiguousarray({ctx[x]}).reshape({tuple_src(dims)})")
+    ctx.view(0, 0)
+
+
+@numba_funcify.register(SpecifyBroadcastable)
+def numba_funcify_SpecifyBroadcastable(op: SpecifyBroadcastable, node, ctx: Ctx) -> None:
+    x = ctx[node.inputs[0]]
+    for d, b in enumerate(op.broadcastable):
+        if b and not node.inputs[0].broadcastable[d]:
+            ctx.check(f"{x}.shape[{d}] != 1",
+                      f"dimension {d} declared broadcastable but has length {{0}}", f"{x}.shape[{d}]")
+    ctx.keep()
+    ctx.emit(f"{ctx.out()} = {x}")
+
+
+@numba_funcify.register(Join)
+def numba_funcify_Join(op: Join, node, ctx: Ctx) -> None:
+    ax, nd = op.axis, node.outputs[0].ndim
+    xs = [ctx[x] for x in node.inputs]
+    name = ctx.out()
+    for k, x in enumerate(xs[1:], 1):
+        for d in range(nd):
+            if d != ax:
+                ctx.check(f"{x}.shape[{d}] != {xs[0]}.shape[{d}]",
+                          f"incompatible shapes: dimension {d} of input 0 has {{0}}, of input {k} "
+                          f"has {{1}}", f"{xs[0]}.shape[{d}]", f"{x}.shape[{d}]")
+    total = " + ".join(f"{x}.shape[{ax}]" for x in xs)
+    shape = [total if d == ax else f"{xs[0]}.shape[{d}]" for d in range(nd)]
+    ctx.emit(f"{name} = np.empty({tuple_src(shape)}, {np_dtype(node.outputs[0].dtype)})")
+    off = ctx.tmp("o")
+    ctx.emit(f"{off} = 0")
+    for x in xs:
+        idx = [":"] * nd
+        idx[ax] = f"{off}:{off} + {x}.shape[{ax}]"
+        ctx.emit(f"{name}[{', '.join(idx)}] = {x}", f"{off} += {x}.shape[{ax}]")
+
+
+@numba_funcify.register(ARange)
+def numba_funcify_ARange(op: ARange, node, ctx: Ctx) -> None:
+    start, stop, step = (ctx[v] for v in node.inputs)
+    name, n, k = ctx.out(), ctx.tmp("n"), ctx.tmp("k")
+    ctx.check(f"{step} == 0", "step must not be zero", exc="ZeroDivisionError")
+    ctx.emit(f"{n} = max(int(np.ceil(({stop} - {start}) / {step})), 0)",
+             f"{name} = np.empty({n}, {np_dtype(op.dtype)})",
+             f"for {k} in range({n}):",
+             f"    {name}[{k}] = {start} + {k} * {step}")
+
+
+@numba_funcify.register(Eye)
+def numba_funcify_Eye(op: Eye, node, ctx: Ctx) -> None:
+    n, m, k = (ctx[v] for v in node.inputs)
+    name, i = ctx.out(), ctx.tmp("i")
+    ctx.emit(f"{name} = np.zeros(({n}, {m}), {np_dtype(op.dtype)})",
+             f"for {i} in range(max(0, -{k}), min({n}, {m} - {k})):",
+             f"    {name}[{i}, {i} + {k}] = {literal(1, op.dtype)}")

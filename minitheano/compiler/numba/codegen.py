@@ -1,0 +1,168 @@
+"""Turn a FunctionGraph into the source of ONE Numba function: each node's lowering writes
+a block, unread blocks are dropped, outputs that could alias inputs or each other are copied."""
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Sequence
+
+import numpy as np
+
+from ...graphlib import Apply, Constant, FunctionGraph, Variable
+from .dispatch import Ctx, literal, numba_funcify
+
+FUNC_NAME = "graph"
+JIT_OPTIONS = 'cache=True, error_model="numpy"'
+_IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
+
+
+class _Block:
+    def __init__(self, node: Apply | None, lines: list[str], defines: set[str], droppable: bool):
+        self.node, self.lines, self.defines, self.droppable = node, lines, defines, droppable
+
+
+class Codegen:
+    """Generates the module source for `fgraph`; names are positional (v3, i0, c1) so equal
+    graph structures give equal source, which is the disk-cache key."""
+
+    def __init__(self, fgraph: FunctionGraph):
+        self.fgraph = fgraph
+        self.names: dict[Variable, str] = {}
+        self.roots: dict[Variable, frozenset] = {}
+        self.imports: dict[str, str] = {}
+        self.params: list[str] = []
+        self.preamble: list[str] = []
+        self.consts: list[np.ndarray] = []  # array constants, passed after the inputs
+        self.nodes: list[Apply] = []        # error messages carry an index into this list
+        self._counter = itertools.count()
+        self._blocks: list[_Block] = []
+        self._defined: list[str] = []
+
+    # -- names ---------------------------------------------------------------------------------
+    def fresh(self, prefix: str) -> str:
+        return f"{prefix}{next(self._counter)}"
+
+    def define(self, var: Variable) -> str:
+        if var not in self.names:
+            self.names[var] = self.fresh("v")
+        self._defined.append(self.names[var])
+        return self.names[var]
+
+    def expr(self, var: Variable) -> str:
+        name = self.names.get(var)
+        if name is not None:
+            return name
+        if isinstance(var, Constant):
+            data = np.asarray(var.data)
+            if var.ndim == 0:
+                return literal(data, var.dtype)
+            name = f"c{len(self.consts)}"
+            self.consts.append(data)
+            self.params.append(name)
+            self.names[var] = name
+            self.roots[var] = frozenset([var])
+            return name
+        raise KeyError(f"numba codegen: {var} is used before it is computed")
+
+    # -- lowering ------------------------------------------------------------------------------
+    def lower_node(self, node: Apply, depth: int = 1) -> Ctx:
+        index = len(self.nodes)
+        self.nodes.append(node)
+        ctx = Ctx(self, node, index, depth)
+        numba_funcify(node.op, node, ctx)
+        for o in node.outputs:
+            if o not in self.names:
+                raise RuntimeError(f"numba lowering of {node.op} did not define output {o.index}")
+        views = {o: list(ins) for o, ins in node.op.view_map.items()}
+        for o, ins in list(node.op.destroy_map.items()) + list(ctx.views.items()):
+            views.setdefault(o, []).extend(ins)
+        for k, o in enumerate(node.outputs):
+            roots = frozenset([o]).union(*[self.roots.get(node.inputs[i], frozenset())
+                                           for i in views.get(k, [])])
+            self.roots[o] = roots
+        return ctx
+
+    def inline(self, fgraph: FunctionGraph, in_exprs: Sequence[str], ctx: Ctx) -> list[str]:
+        """Lower `fgraph`'s nodes into `ctx` at its indentation; see Ctx.inline."""
+        for v, e in zip(fgraph.inputs, in_exprs):
+            self.names[v] = e
+            self.roots[v] = frozenset([v])
+        for node in fgraph.toposort():
+            inner = self.lower_node(node, ctx.depth)
+            ctx.lines.append(" " * 4 * ctx.depth + f"# {self.describe(node)}")
+            ctx.lines.extend(inner.lines)
+        return [self.expr(o) for o in fgraph.outputs]
+
+    def describe(self, node: Apply) -> str:
+        """`v3, v4 = Op(v1, c0)` (a comment above each node's code)."""
+        op = str(node.op)
+        op = op if len(op) <= 60 else op[:57] + "..."
+        outs = ", ".join(self.names.get(o, "?") for o in node.outputs)
+        ins = ", ".join(self.names.get(v) or self.expr(v) for v in node.inputs)
+        return f"{outs} = {op}({ins})"
+
+    def generate(self) -> str:
+        """The module source."""
+        fg = self.fgraph
+        for k, v in enumerate(fg.inputs):
+            self.roots[v] = frozenset([v])
+            if v.ndim == 0:
+                self.params.append(f"i{k}_")
+                self.names[v] = f"i{k}"
+                self.preamble.append(f"    i{k} = i{k}_[()]")
+            else:
+                self.params.append(f"i{k}")
+                self.names[v] = f"i{k}"
+        for node in fg.toposort():
+            self._defined = []
+            ctx = self.lower_node(node)
+            self._blocks.append(_Block(node, ctx.lines, set(self._defined), ctx.droppable))
+        returns = self._returns()
+        body = self._live_lines(returns)
+        head = ["import math", "import numpy as np", "from numba import njit"]
+        head += [f"import {m} as {a}" for a, m in sorted(self.imports.items())]
+        ret = ", ".join(returns) + ("," if len(returns) == 1 else "")
+        src = "\n".join(head) + "\n\n\n" + f"@njit({JIT_OPTIONS})\n" + \
+            f"def {FUNC_NAME}({', '.join(self.params)}):\n" + \
+            "\n".join(self.preamble + body + [f"    return ({ret})"]) + "\n"
+        return src
+
+    def _returns(self) -> list[str]:
+        """Output expressions; copies where an output may share memory with an input, a
+        constant, or an earlier output (an update of a shared variable may keep its buffer)."""
+        fg = self.fgraph
+        n_out = getattr(fg, "n_outputs", len(fg.outputs))
+        targets = list(getattr(fg, "update_targets", []))
+        external = {v for v in fg.inputs} | {v for v in self.roots if isinstance(v, Constant)}
+        seen: set = set()
+        res = []
+        for k, v in enumerate(fg.outputs):
+            e = self.expr(v)
+            if v.ndim == 0:
+                res.append(f"np.asarray({e})")
+                continue
+            roots = self.roots.get(v, frozenset([v]))
+            own_update = k >= n_out and k - n_out < len(targets) and \
+                roots <= {targets[k - n_out]} and not (roots & seen)
+            if not own_update and (roots & external or roots & seen):
+                e = f"{e}.copy()"
+            seen |= roots
+            res.append(e)
+        return res
+
+    def _live_lines(self, returns: list[str]) -> list[str]:
+        needed = set(_IDENT.findall(" ".join(returns)))
+        keep = []
+        for block in reversed(self._blocks):
+            if block.droppable and not (block.defines & needed):
+                continue
+            for line in block.lines:
+                needed.update(_IDENT.findall(line))
+            keep.append(block)
+        lines = []
+        for block in reversed(keep):
+            lines.append(f"    # {self.describe(block.node)}")
+            lines.extend(block.lines)
+        return lines
+
+

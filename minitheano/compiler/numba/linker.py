@@ -1,0 +1,103 @@
+"""NumbaLinker: generate the graph's module, load it through the disk cache, compile it for
+C-contiguous inputs at link time, and map run-time errors back to the node that raised them."""
+from __future__ import annotations
+
+import warnings
+from typing import Callable
+
+import numba
+import numpy as np
+from numba.core.errors import NumbaPerformanceWarning
+
+from ...config import config
+from ...graphlib import Apply, FunctionGraph
+from ..linker_py import _node_error
+from . import cache
+from .codegen import FUNC_NAME, Codegen
+
+
+class NumbaLinker:
+    """Turns a FunctionGraph into `thunk(*input_values) -> tuple of output values`."""
+
+    name = "numba"
+
+    def make_thunk(self, fgraph: FunctionGraph) -> Callable:
+        _load_lowerings()
+        gen = Codegen(fgraph)
+        source = gen.generate()
+        if config.dump_source:
+            print(source)
+        key = cache.cache_key(source)
+        consts = tuple(gen.consts)
+        signature = tuple(_array_type(v.dtype, v.ndim) for v in fgraph.inputs) + \
+            tuple(numba.typeof(c) for c in consts)
+        fn = _compile(source, key, signature)
+        nodes = gen.nodes
+
+        if consts:
+            def thunk(*values):
+                try:
+                    return fn(*values, *consts)
+                except Exception as e:  # noqa: BLE001
+                    raise _map_error(e, nodes) from None
+        else:
+            def thunk(*values):
+                try:
+                    return fn(*values)
+                except Exception as e:  # noqa: BLE001
+                    raise _map_error(e, nodes) from None
+
+        thunk.source = source
+        thunk.path = str(cache.module_path(key))
+        thunk.fn = fn
+        thunk.consts = consts
+        thunk.owns_outputs = True  # fresh arrays, copied where they could alias (codegen)
+        thunk.nodes = nodes
+        return thunk
+
+
+def _array_type(dtype: str, ndim: int):
+    return numba.types.Array(numba.from_dtype(np.dtype(dtype)), ndim, "C")
+
+
+def _compile(source: str, key: str, signature: tuple):
+    """The compiled dispatcher; a cache entry that fails to load is deleted and rebuilt."""
+    for attempt in range(2):
+        mod = cache.load_module(source, key)
+        fn = getattr(mod, FUNC_NAME)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", NumbaPerformanceWarning)
+                fn.compile(signature)
+            return fn
+        except Exception as e:  # noqa: BLE001
+            if attempt or isinstance(e, numba.core.errors.TypingError):
+                raise RuntimeError(f"Numba failed to compile the generated code "
+                                   f"{cache.module_path(key)}:\n{e}") from e
+            cache.forget_module(key)  # corrupt or foreign cache entry: rebuild it
+    raise AssertionError("unreachable")
+
+
+def _map_error(e: Exception, nodes: list[Apply]) -> Exception:
+    """An error raised by generated code as (node index, template, values...) -> a message
+    naming the node and where the user built it."""
+    args = e.args
+    if len(args) >= 2 and isinstance(args[0], int) and isinstance(args[1], str) \
+            and 0 <= args[0] < len(nodes):
+        node = nodes[args[0]]
+        labels = [f"'{v.name}'" if v.name else str(v.type) for v in node.inputs]
+        msg = f"{node.op}: " + args[1].format(*args[2:], inp=labels)
+        if "shape mismatch" in args[1] and 1 in args[2:]:
+            msg += (" A length-1 dimension broadcasts only when its type says so "
+                    "(T.row/T.col, T.addbroadcast or dimshuffle('x', ...)).")
+        try:
+            new = type(e)(msg)
+        except Exception:  # noqa: BLE001
+            new = RuntimeError(msg)
+        return _node_error(new, node)
+    return e
+
+
+def _load_lowerings() -> None:
+    """Import every lowering module so the registry is complete."""
+    from . import lowerings  # noqa: F401

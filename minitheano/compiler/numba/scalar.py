@@ -1,0 +1,91 @@
+"""Scalar expressions of scalar ops (and fused Composite bodies) in Numba source.
+
+Each ScalarOp's own `code` is used, except where Numba's scalar semantics differ from numpy's
+(NaN propagation of maximum/minimum, `~` on booleans); the result is cast to the op's dtype
+where Numba's scalar typing could give another one (small ints, float32, floor -> int).
+"""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from ...ops import scalar as S
+from .dispatch import np_dtype
+
+_FLOAT = ("float32", "float64")
+
+
+def _maximum(a, b, dtype):
+    if dtype in _FLOAT:  # numpy propagates NaN from either side
+        return f"({a} if ({a} >= {b} or {a} != {a}) else {b})"
+    return f"max({a}, {b})"
+
+
+def _minimum(a, b, dtype):
+    if dtype in _FLOAT:
+        return f"({a} if ({a} <= {b} or {a} != {a}) else {b})"
+    return f"min({a}, {b})"
+
+
+def _invert(a, dtype):
+    return f"(not {a})" if dtype == "bool" else f"(~{a})"
+
+
+def _sgn(a, dtype):
+    return f"np.sign({a})" if dtype in _FLOAT else f"(({a} > 0) - ({a} < 0))"
+
+
+OVERRIDES: dict[str, Callable[..., str]] = {
+    "maximum": _maximum, "minimum": _minimum, "invert": _invert, "sgn": _sgn,
+}
+
+# ops whose Numba result already has the op's dtype when every input has it
+_SAME_TYPE = {"add", "mul", "sub", "neg", "abs", "identity", "maximum", "minimum", "switch",
+              "clip", "int_div", "mod", "sqr"}
+_FLOAT64_EXACT = _SAME_TYPE | {"true_div", "pow", "exp", "exp2", "log", "log2", "log10",
+                               "log1p", "expm1", "sqrt", "sin", "cos", "tan", "tanh",
+                               "sigmoid", "softplus"}
+_BOOL_EXACT = {"lt", "le", "gt", "ge", "eq", "neq", "and_", "or_", "xor", "invert",
+               "identity", "switch"}
+
+
+def _exact(op: S.ScalarOp, in_dtypes: Sequence[str], out: str) -> bool:
+    """Whether Numba's scalar typing already yields `out` (so no cast is written)."""
+    name = getattr(op, "name", "")
+    values = in_dtypes[1:] if name == "switch" else in_dtypes
+    if out == "float64":
+        return all(d == "float64" for d in values) and name in _FLOAT64_EXACT
+    if out == "int64":
+        return all(d == "int64" for d in values) and name in _SAME_TYPE - {"abs"}
+    if out == "bool":
+        return name in _BOOL_EXACT and (name not in ("and_", "or_", "xor", "invert", "identity",
+                                                     "switch") or
+                                        all(d == "bool" for d in values))
+    return False
+
+
+def scalar_expr(op: S.ScalarOp, args: Sequence[str], in_dtypes: Sequence[str], out: str) -> str:
+    """The Numba expression of `op` on simple arguments (names or literals), of dtype `out`."""
+    name = getattr(op, "name", "")
+    if isinstance(op, S.Cast):
+        return args[0] if in_dtypes[0] == out else f"{np_dtype(out)}({args[0]})"
+    if name in OVERRIDES:
+        code = OVERRIDES[name](*args, out)
+    else:
+        code = op.code(list(args), out)
+    return code if _exact(op, in_dtypes, out) else f"{np_dtype(out)}({code})"
+
+
+def scalar_body(op: S.ScalarOp, args: Sequence[str], in_dtypes: Sequence[str],
+                out_dtypes: Sequence[str], fresh: Callable[[str], str]) -> tuple[list[str], list[str]]:
+    """Lines computing `op` on `args` and the expressions of its outputs. A Composite becomes
+    one line per step, each a scalar temporary."""
+    if not isinstance(op, S.Composite):
+        return [], [scalar_expr(op, args, in_dtypes, out_dtypes[0])]
+    names, dtypes = list(args), list(in_dtypes)
+    lines = []
+    for step_op, idx, dtype in op.graph:
+        t = fresh("t")
+        lines.append(f"{t} = {scalar_expr(step_op, [names[j] for j in idx], [dtypes[j] for j in idx], dtype)}")
+        names.append(t)
+        dtypes.append(dtype)
+    return lines, [names[o] for o in op.outputs]
