@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from .char_rnn import build_char_rnn
-from .data import CharVocab, char_batches, load_shakespeare
+from .data import SNIPPET, CharVocab, char_batches, load_shakespeare
 
 
 def _progress(total: int):
@@ -27,14 +27,16 @@ def _progress(total: int):
         return None
 
 
-def train(iters: int, hidden: int, seq_length: int, lr: float, offline: bool, seed: int = 1337):
+def train(iters: int, hidden: int, seq_length: int, lr: float, offline: bool, seed: int = 1337,
+          mode=None):
     """Adagrad training as min-char-rnn; returns (model, vocab, smoothed losses, seconds)."""
-    text = load_shakespeare(download=not offline)
+    text = SNIPPET if offline else load_shakespeare()
     vocab = CharVocab.from_text(text)
     data_ix = vocab.encode(text)
     print(f"data has {len(text)} characters, {len(vocab)} unique")
     t0 = time.perf_counter()
-    model = build_char_rnn(len(vocab), hidden, lr=lr, clip=5.0, rng=np.random.RandomState(seed))
+    model = build_char_rnn(len(vocab), hidden, lr=lr, clip=5.0, rng=np.random.RandomState(seed),
+                           mode=mode)
     print(f"compiled the training step in {time.perf_counter() - t0:.2f} s")
     smooth = -np.log(1.0 / len(vocab)) * seq_length  # loss at iteration 0
     losses, h = [], np.zeros(hidden, dtype=model.params[0].dtype)
@@ -79,10 +81,11 @@ def main(argv=None) -> None:
     ap.add_argument("--lr", type=float, default=0.1)
     ap.add_argument("--out", default="demo_out")
     ap.add_argument("--offline", action="store_true", help="use the bundled snippet")
+    ap.add_argument("--mode", default=None, help="compile mode (default: config.mode)")
     args = ap.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     model, vocab, losses, secs = train(args.iters, args.hidden, args.seq_length, args.lr,
-                                       args.offline)
+                                       args.offline, mode=args.mode)
     print(f"{args.iters} steps in {secs:.2f} s ({secs / args.iters * 1e3:.3f} ms per step); "
           f"smoothed loss {losses[0]:.2f} -> {losses[-1]:.2f}")
     start = vocab.encode("T")[0] if "T" in vocab.chars else 0
