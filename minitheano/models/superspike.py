@@ -11,6 +11,7 @@ accumulated over an update interval is applied with r-max-prop. Units are the se
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -201,13 +202,21 @@ def build_superspike(p: SuperSpikeParams = SuperSpikeParams(), rng: np.random.Ge
     state = {k: shared(v.copy(), name=k) for k, v in init.items()}
     inputs = T.matrix("input_spikes", dtype=dtype)  # (steps, n_input)
     targets = T.matrix("target_spikes", dtype=dtype)  # (steps, n_output)
-    seqs, _ = scan(superspike_step(p), sequences=[inputs, targets],
-                   outputs_info=[state[k] for k in STATE_NAMES], non_sequences=[w_ih, w_ho],
-                   name="superspike")
-    out = dict(zip(STATE_NAMES, seqs))
-    err = T.sum(out["err_o"] ** 2) * (p.dt * 0.001) / p.n_output
-    advance = function([inputs, targets], [err, out["s_o"], out["s_h"]],
-                       updates=[(state[k], out[k][-1]) for k in STATE_NAMES], mode=mode,
+    inner = superspike_step(p)
+
+    def step(s_in, target, W_ih, W_ho):
+        # the state lives in shared variables updated by the loop (Theano's scan updates), so
+        # only their last values are kept, not a history of every eligibility matrix
+        new = dict(zip(STATE_NAMES, inner(s_in, target, *(state[k] for k in STATE_NAMES),
+                                          W_ih, W_ho)))
+        outs = [T.sum(new["err_o"] ** 2), new["s_o"], new["s_h"]]
+        return outs, OrderedDict((state[k], new[k]) for k in STATE_NAMES)
+
+    (err_sq, s_o, s_h), loop_updates = scan(step, sequences=[inputs, targets],
+                                            outputs_info=[None, None, None],
+                                            non_sequences=[w_ih, w_ho], name="superspike")
+    err = T.sum(err_sq) * (p.dt * 0.001) / p.n_output
+    advance = function([inputs, targets], [err, s_o, s_h], updates=loop_updates, mode=mode,
                        name="superspike_advance")
     r0 = shared(np.asarray(p.r0, dtype=dtype), name="r0")
     exp_rms = float(np.exp(-p.update_time / p.tau_rms))
