@@ -6,7 +6,7 @@ from collections import OrderedDict
 from typing import Any, Callable
 
 from ...graphlib import Variable, clone_replace
-from ..basic import as_tensor_variable
+from ..basic import as_tensor_variable, shape_i
 from ..elemwise import minimum
 from ..sharedvar import SharedVariable
 from ..type import TensorType
@@ -253,8 +253,8 @@ def _n_steps(n_steps, seqs: list[dict]) -> Variable:
     if not seqs:
         raise ValueError("scan: no sequences and no n_steps; give n_steps to say how many "
                          "steps to run")
-    lengths = [s["input"].shape[0] - s["reduction"] if s["reduction"] else s["input"].shape[0]
-               for s in seqs]
+    lengths = [shape_i(s["input"], 0) - s["reduction"] if s["reduction"] else
+               shape_i(s["input"], 0) for s in seqs]
     n = lengths[0]
     for m in lengths[1:]:
         n = minimum(n, m)
