@@ -100,3 +100,16 @@ def test_compile_ops_as_op():
                                   "categorical_crossentropy", "binary_crossentropy"])
 def test_nnet_names(name):
     assert callable(_need("minitheano.tensor.nnet", name))
+
+
+def test_config_flags_from_the_environment(monkeypatch):
+    from minitheano.config import Config
+    monkeypatch.setenv("MINITHEANO_FLAGS", "floatX=float32, mode=py,optimizer_verbose=true")
+    cfg = Config()
+    assert (cfg.floatX, cfg.mode, cfg.optimizer_verbose) == ("float32", "py", True)
+    monkeypatch.setenv("MINITHEANO_FLAGS", "floatx=float32")
+    with pytest.raises(ValueError, match="unknown flag 'floatx'"):
+        Config()
+    monkeypatch.setenv("MINITHEANO_FLAGS", "floatX=float16")
+    with pytest.raises(ValueError, match="'float32' or 'float64'"):
+        Config()

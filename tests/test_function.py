@@ -261,6 +261,15 @@ def test_results_of_successive_calls_are_independent(mode):
     assert not np.may_share_memory(r1[0], r2[0])
 
 
+def test_an_output_listed_twice_gives_two_arrays(mode):
+    x = T.dvector("x")
+    y = x * 2
+    r = th.function([x], [y, y, x, x], mode=mode)(np.ones(2))
+    assert not np.may_share_memory(r[0], r[1]) and not np.may_share_memory(r[2], r[3])
+    r[0][0] = 7
+    assert r[1][0] == 2.0
+
+
 def test_shared_value_not_aliased_by_an_output():
     s = th.shared(np.ones(2), "s")
     f = th.function([], s, mode="py")

@@ -243,7 +243,10 @@ class Function:
         else:
             outs, new = results[:self.n_out], results[self.n_out:]
             sources = list(values) + ([c[0] for c in self._containers] if self._containers else [])
-            outs = [o if b else _own(o, sources) for o, b in zip(outs, self.out_borrow)]
+            owned: list = []  # an output listed twice must not come back as one array
+            for o, b in zip(outs, self.out_borrow):
+                owned.append(o if b else _own(o, sources + owned))
+            outs = owned
             new = [_own(v, sources + outs) for v in new]
         for target, v in zip(self.update_targets, new):  # commit only after all succeeded
             target.container[0] = v
