@@ -45,10 +45,20 @@ class _Blas(Op):
             target[...] = result
             out[0][0] = target
         else:
-            out[0][0] = np.asarray(result, dtype=node.outputs[0].dtype)
+            # a fresh writable array: later inplace ops may overwrite it
+            out[0][0] = np.array(result, dtype=node.outputs[0].dtype)
 
     def infer_shape(self, node, input_shapes):
         return [input_shapes[0]]
+
+
+def _aligned(node, i: int, j: int, a, b) -> None:
+    """Raise like `dot` when the product of inputs i and j of `node` is not defined."""
+    if a.shape[-1] != b.shape[0]:
+        name = lambda v: f"'{v.name}'" if v.name else str(v.type)  # noqa: E731
+        raise ValueError(f"{node.op}: shapes {a.shape} ({name(node.inputs[i])}) and {b.shape} "
+                         f"({name(node.inputs[j])}) are not aligned: {a.shape[-1]} != "
+                         f"{b.shape[0]}")
 
 
 class Gemv(_Blas):
@@ -59,6 +69,7 @@ class Gemv(_Blas):
 
     def perform(self, node, inputs, out) -> None:
         y, alpha, A, x, beta = inputs
+        _aligned(node, 2, 3, A, x)
         res = alpha * np.dot(A, x)
         if beta != 0:
             res = res + beta * y
@@ -81,6 +92,7 @@ class Gemm(_Blas):
 
     def perform(self, node, inputs, out) -> None:
         Z, alpha, X, Y, beta = inputs
+        _aligned(node, 2, 3, X, Y)
         res = alpha * np.dot(X, Y)
         if beta != 0:
             res = res + beta * Z

@@ -1,0 +1,184 @@
+"""Shape inference as rewrites: `x.shape` of a computed `x` becomes an expression of the
+shapes of the graph inputs (each op's `infer_shape`), so shapes are known without computing
+`x` and buffers can be allocated up front. Also removes reshapes/allocs that change nothing."""
+from __future__ import annotations
+
+import numpy as np
+
+from ...graphlib import Constant, Variable
+from ...ops.basic import Alloc, MakeVector, Reshape, Shape, Shape_i, alloc_op, constant, shape_i
+from ...ops.elemwise import DimShuffle, Elemwise, cast
+from ...ops.rewrite_ops import AllocEmpty
+from .framework import node_rewriter, register
+from .helpers import only_client, scalar_value
+
+CANON = ("canonicalize", "stabilize", "specialize")
+
+
+def _as_int64(s) -> Variable:
+    if isinstance(s, (int, np.integer)):
+        return constant(np.int64(s))
+    return cast(s, "int64") if s.dtype != "int64" else s
+
+
+def inferred_length(x: Variable, d: int) -> Variable | None:
+    """Length of dimension d of the computed `x` from its op's infer_shape (one level: in
+    terms of `Shape_i` of the op's inputs), or None when the op cannot say."""
+    node = x.owner
+    if node is None or not hasattr(node.op, "infer_shape"):
+        return None
+    in_shapes = [tuple(shape_i(i, k) for k in range(i.ndim)) if hasattr(i, "ndim") else None
+                 for i in node.inputs]
+    try:
+        shapes = node.op.infer_shape(node, in_shapes)
+        return _as_int64(shapes[x.index][d])
+    except Exception:  # noqa: BLE001 - an op without (working) shape inference keeps Shape_i
+        return None
+
+
+@register(*CANON, tags=("fast_compile", "shape"))
+@node_rewriter(Shape)
+def local_shape_to_shape_i(fgraph, node):
+    """shape(x) -> [shape_i(x, 0), shape_i(x, 1), ...]"""
+    x = node.inputs[0]
+    if x.ndim == 0:
+        return [constant(np.zeros(0, "int64"))]
+    return [MakeVector("int64")(*[shape_i(x, d) for d in range(x.ndim)])]
+
+
+@register(*CANON, tags=("fast_compile", "shape"))
+@node_rewriter(Shape_i)
+def local_shape_i_inferred(fgraph, node):
+    """shape_i(f(a, b), d) -> f's inferred length, in terms of shape_i(a), shape_i(b); 1 on a
+    broadcastable dimension"""
+    x, d = node.inputs[0], node.op.i
+    if x.broadcastable[d]:
+        return [constant(np.int64(1))]
+    if x.owner is None or isinstance(x, Constant):
+        return [constant(np.int64(x.data.shape[d]))] if isinstance(x, Constant) else None
+    res = inferred_length(x, d)
+    if res is None or res is node.outputs[0] or x in _ancestors(res):
+        return None
+    return [res]
+
+
+def _ancestors(v: Variable, limit: int = 64) -> set:
+    """Variables above `v` (a bounded search: shape expressions are small)."""
+    seen, stack = set(), [v]
+    while stack and len(seen) < limit:
+        u = stack.pop()
+        if u in seen:
+            continue
+        seen.add(u)
+        if u.owner is not None:
+            stack.extend(u.owner.inputs)
+    return seen
+
+
+def length_matches(e: Variable, x: Variable, d: int, depth: int = 0) -> bool:
+    """Whether the scalar `e` is certainly the length of dimension d of `x`."""
+    o = e.owner
+    if o is not None and isinstance(o.op, Shape_i) and o.op.i == d and o.inputs[0] is x:
+        return True
+    if x.broadcastable[d]:
+        return scalar_value(e) == 1
+    if isinstance(x, Constant):
+        return scalar_value(e) == x.data.shape[d]
+    if depth > 6:
+        return False
+    s = inferred_length(x, d)
+    return s is not None and _same(e, s, depth + 1)
+
+
+def _same(a: Variable, b: Variable, depth: int) -> bool:
+    """Structural equality of two small integer expressions (Shape_i resolved by inference)."""
+    if a is b:
+        return True
+    if isinstance(a, Constant) or isinstance(b, Constant):
+        va, vb = scalar_value(a), scalar_value(b)
+        return va is not None and va == vb
+    if b.owner is not None and isinstance(b.owner.op, Shape_i):
+        return length_matches(a, b.owner.inputs[0], b.owner.op.i, depth)
+    if a.owner is None or b.owner is None or a.owner.op != b.owner.op or \
+            len(a.owner.inputs) != len(b.owner.inputs) or a.index != b.index:
+        return False
+    return all(_same(p, q, depth) for p, q in zip(a.owner.inputs, b.owner.inputs))
+
+
+@register(*CANON, tags=("shape",))
+@node_rewriter(Reshape)
+def local_useless_reshape(fgraph, node):
+    """reshape(x, x.shape) -> x; reshape(reshape(x, s1), s2) -> reshape(x, s2)"""
+    x, shp = node.inputs
+    out = node.outputs[0]
+    inner = x.owner
+    if inner is not None and isinstance(inner.op, Reshape) and only_client(fgraph, x, node):
+        return [Reshape(node.op.ndim)(inner.inputs[0], shp)]
+    if out.ndim != x.ndim or x.ndim == 0:
+        return None
+    if shp.owner is not None and isinstance(shp.owner.op, MakeVector):
+        entries = shp.owner.inputs
+    elif isinstance(shp, Constant):
+        entries = [constant(np.int64(s)) for s in shp.data]
+    else:
+        return None
+    if x.ndim == 1 and scalar_value(entries[0]) == -1:
+        return [x]
+    if all(length_matches(e, x, d) for d, e in enumerate(entries)):
+        return [x]
+    return None
+
+
+@register(*CANON, tags=("shape",))
+@node_rewriter(Alloc)
+def local_useless_alloc(fgraph, node):
+    """alloc(x, *x.shape) -> x; alloc(alloc(v, s1), s2) -> alloc(v, s2)"""
+    v, shape = node.inputs[0], node.inputs[1:]
+    out = node.outputs[0]
+    inner = v.owner
+    if inner is not None and isinstance(inner.op, Alloc) and only_client(fgraph, v, node):
+        return [alloc_op(inner.inputs[0], *shape)]
+    if v.type != out.type:
+        return None
+    if all(length_matches(e, v, d) for d, e in enumerate(shape)):
+        return [v]
+    return None
+
+
+@register(*CANON, tags=("shape",))
+@node_rewriter(Elemwise)
+def local_elemwise_alloc(fgraph, node):
+    """f(alloc(v, shape), y) -> f(v, y) when y alone fixes the output shape (v broadcasts)"""
+    ins = node.inputs
+    allocs = [k for k, i in enumerate(ins) if i.owner is not None and isinstance(i.owner.op, Alloc)]
+    if not allocs or len(allocs) == len(ins):
+        return None
+    fixed = [i for k, i in enumerate(ins) if k not in allocs]
+    new = list(ins)
+    for k in allocs:
+        a = ins[k]
+        if not all(a.broadcastable[d] or any(not f.broadcastable[d] for f in fixed)
+                   for d in range(a.ndim)):
+            continue
+        v = a.owner.inputs[0]
+        pad = a.ndim - v.ndim
+        new[k] = DimShuffle(v.broadcastable, ["x"] * pad + list(range(v.ndim)))(v) if pad else v
+    if new == list(ins):
+        return None
+    res = Elemwise(node.op.scalar_op, node.op.inplace_pattern)(*new)
+    res = res if isinstance(res, list) else [res]
+    if any(r.type != o.type for r, o in zip(res, node.outputs)):
+        return None
+    return res
+
+
+@register(*CANON, tags=("shape",))
+@node_rewriter(Reshape, Alloc, AllocEmpty)
+def local_refine_broadcastable(fgraph, node):
+    """reshape(x, [n, 1]) typed (False, False) -> the same node typed (False, True), declared
+    (False, False) for its readers: these ops read broadcastable flags off constant shape
+    entries, so a shape entry that became the constant 1 makes them more precise"""
+    redo = node.op.make_node(*node.inputs)
+    if all(a.type == b.type for a, b in zip(node.outputs, redo.outputs)):
+        return None
+    return redo.outputs
