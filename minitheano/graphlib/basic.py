@@ -5,6 +5,7 @@ nodes are identities.
 """
 from __future__ import annotations
 
+import sys
 import traceback
 from typing import Any, Sequence
 
@@ -206,7 +207,11 @@ class Op:
 
 
 def _user_trace() -> list:
-    """The innermost stack frames outside minitheano: where the user built this node."""
-    frames = traceback.extract_stack()[:-2]
-    user = [f for f in frames if "/minitheano/" not in f.filename.replace("\\", "/")]
-    return user[-1:] if user else []
+    """The innermost stack frame outside minitheano: where the user built this node."""
+    f = sys._getframe(2)  # walk frames: extract_stack reads every source line (slow)
+    while f is not None:
+        if "/minitheano/" not in f.f_code.co_filename.replace("\\", "/"):
+            return [traceback.FrameSummary(f.f_code.co_filename, f.f_lineno, f.f_code.co_name,
+                                           lookup_line=False)]
+        f = f.f_back
+    return []
