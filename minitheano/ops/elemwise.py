@@ -211,14 +211,20 @@ def _op(name: str) -> Elemwise:
 
 def _weak_pair(a, b):
     """Python scalars take the other operand's dtype kind (NumPy 2 style weak scalars)."""
+    return _weak_all([a, b])
+
+
+def _weak_all(xs):
+    """Python scalars among `xs` take the dtype of the (upcast) tensor operands."""
     from .basic import as_tensor_variable
-    a_py = isinstance(a, (int, float, bool)) and not isinstance(a, np.generic)
-    b_py = isinstance(b, (int, float, bool)) and not isinstance(b, np.generic)
-    if a_py and not b_py and isinstance(b, Variable):
-        a = _weak_constant(a, b.dtype)
-    elif b_py and not a_py and isinstance(a, Variable):
-        b = _weak_constant(b, a.dtype)
-    return as_tensor_variable(a), as_tensor_variable(b)
+
+    def is_py(v):
+        return isinstance(v, (int, float, bool)) and not isinstance(v, np.generic)
+    tensors = [v for v in xs if isinstance(v, Variable)]
+    if tensors and len(tensors) < len(xs):
+        like = S.upcast(*[v.dtype for v in tensors])
+        xs = [_weak_constant(v, like) if is_py(v) else v for v in xs]
+    return [as_tensor_variable(v) for v in xs]
 
 
 def _weak_constant(value, like_dtype: str):
@@ -256,16 +262,12 @@ def _unary(name):
 
 def add(*xs):
     """Elementwise sum of any number of tensors."""
-    if len(xs) == 2:
-        return _op("add")(*_weak_pair(*xs))
-    return _op("add")(*xs)
+    return _op("add")(*_weak_all(xs))
 
 
 def mul(*xs):
     """Elementwise product of any number of tensors."""
-    if len(xs) == 2:
-        return _op("mul")(*_weak_pair(*xs))
-    return _op("mul")(*xs)
+    return _op("mul")(*_weak_all(xs))
 
 
 sub, true_div, int_div, mod, pow = (_binary(n) for n in ("sub", "true_div", "int_div", "mod", "pow"))

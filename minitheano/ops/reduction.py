@@ -178,7 +178,10 @@ def _argfn(kind):
     def f(x, axis=None, keepdims: bool = False) -> TensorVariable:
         x = as_tensor_variable(x)
         if axis is not None:
-            (axis,) = _norm_axes(axis, x.ndim)
+            axes = _norm_axes(axis, x.ndim)
+            if len(axes) != 1:
+                raise ValueError(f"arg{kind}: axis must be one dimension or None, got {axis}")
+            (axis,) = axes
         return Argmax(kind, axis, keepdims)(x)
     f.__name__ = f"arg{kind}"
     f.__doc__ = f"Index of the {kind}imum along `axis` (None: of the flattened tensor)."

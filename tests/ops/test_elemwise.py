@@ -195,7 +195,8 @@ def test_python_scalars_keep_the_tensor_dtype():
              (T.clip(f32, 0, 1), "float32"), (i32 + 1, "int32"), (i32 * 2.5, "float64"),
              (i32 / 2, "float64"), (i32 // 2, "int32"), (i8 + 1, "int8"), (i8 + 300, "int16"),
              (f64 + 1, "float64"), (f32 > 0.5, "bool"), (T.eq(i32, 3), "bool"),
-             (f32 + np.float64(1), "float64"), (f32 + np.float32(1), "float32")]
+             (f32 + np.float64(1), "float64"), (f32 + np.float32(1), "float32"),
+             (T.mul(f32, 1.5, f32), "float32"), (T.add(2, i8, 1), "int8")]
     for expr, dtype in cases:
         assert expr.dtype == dtype, (expr, expr.dtype, dtype)
     vals = dict(f=np.array([0.5, -1.25], "float32"), i=np.array([3, -4], "int32"),
@@ -205,7 +206,7 @@ def test_python_scalars_keep_the_tensor_dtype():
     f, i, b, d = vals["f"].astype("float64"), vals["i"], vals["b"].astype("int64"), vals["d"]
     expect = [f + 1, f * 1.5, 1.5 - f, f ** 2, 2 ** f, f / 2, np.maximum(f, 0),
               np.where(f > 0, f, 0), np.clip(f, 0, 1), i + 1, i * 2.5, i / 2, i // 2, b + 1,
-              b + 300, d + 1, f > 0.5, i == 3, f + 1, f + 1]
+              b + 300, d + 1, f > 0.5, i == 3, f + 1, f + 1, f * 1.5 * f, b + 3]
     for g, e, (_, dtype) in zip(got, expect, cases):
         assert g.dtype == dtype
         np.testing.assert_allclose(g, e, rtol=1e-6)

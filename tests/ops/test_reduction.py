@@ -84,6 +84,8 @@ def test_reduction_errors():
     x = T.dmatrix("x")
     with pytest.raises(ValueError, match="axis 2 is out of range for a 2-d tensor"):
         T.sum(x, axis=2)
+    with pytest.raises(ValueError, match="one dimension or None"):
+        T.argmax(x, axis=(0, 1))
     with pytest.raises(ValueError, match="empty"):
         run([x], T.max(x, axis=0), np.ones((0, 3)))
 
