@@ -104,6 +104,7 @@ def test_flatten(ndim):
     np.testing.assert_array_equal(run([t], out, a), a.reshape(a.shape[:ndim - 1] + (-1,)))
     check_infer_shape(out, [t], [a])
     th.verify_grad(lambda v: v.flatten(ndim), [a / 24], mode="py")
+    th.verify_grad(lambda v: v.flatten(ndim), [a[:1, :, :1] / 24], mode="py")  # broadcastable
     with pytest.raises(ValueError, match="ndim=4"):
         T.flatten(t, 4)
 

@@ -93,21 +93,23 @@ def test_dot_of_higher_rank_is_tensordot():
 
 
 # -- Gemv, Gemm, Ger -----------------------------------------------------------------------------
-def _blas_case(op):
+def _blas_case(op, m=2):
+    """Input shapes (m rows; m=1 gives broadcastable dims) and the numpy formula."""
     if isinstance(op, Gemv):
-        shapes, ref = [(2,), (), (2, 3), (3,), ()], lambda y, al, A, x, be: be * y + al * A @ x
+        shapes, ref = [(m,), (), (m, 3), (3,), ()], lambda y, al, A, x, be: be * y + al * A @ x
     elif isinstance(op, Gemm):
-        shapes, ref = [(2, 4), (), (2, 3), (3, 4), ()], lambda Z, al, X, Y, be: be * Z + al * X @ Y
+        shapes, ref = [(m, 4), (), (m, 3), (3, 4), ()], lambda Z, al, X, Y, be: be * Z + al * X @ Y
     else:
-        shapes, ref = [(2, 3), (), (2,), (3,)], lambda A, al, x, y: A + al * np.outer(x, y)
+        shapes, ref = [(m, 3), (), (m,), (3,)], lambda A, al, x, y: A + al * np.outer(x, y)
     return shapes, ref
 
 
+@pytest.mark.parametrize("m", [2, 1])
 @pytest.mark.parametrize("op", [Gemv(False), Gemm(False), Ger(False)])
-def test_blas_ops_against_numpy_and_grad(op):
-    shapes, ref = _blas_case(op)
+def test_blas_ops_against_numpy_and_grad(op, m):
+    shapes, ref = _blas_case(op, m)
     vals = [RNG.normal(size=s) for s in shapes]
-    syms = [T.TensorType("float64", (False,) * len(s))(f"i{k}") for k, s in enumerate(shapes)]
+    syms = [_sym(s, name=f"i{k}") for k, s in enumerate(shapes)]
     out = op(*syms)
     np.testing.assert_allclose(run(syms, out, *vals), ref(*vals), rtol=1e-12)
     check_infer_shape(out, syms, vals)
