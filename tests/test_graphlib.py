@@ -194,3 +194,17 @@ def test_function_graph_check_finds_corruption():
     fg2.replace(fg2.outputs[0], add(x, stranger))
     with pytest.raises(InconsistencyError, match="stranger.*neither an input"):
         fg2.check()
+
+
+def test_function_graph_deep_replacements_are_not_recursive():
+    x = var("x")
+    fg = FunctionGraph([x], [add(x, 1)], clone=False)
+    new = x
+    for _ in range(3000):
+        new = add(new, 2)
+    fg.replace(fg.outputs[0], new)
+    fg.check()
+    assert len(fg.apply_nodes) == 3000
+    fg.replace(fg.outputs[0], x)  # prunes the whole chain
+    fg.check()
+    assert not fg.apply_nodes and fg.variables == {x}

@@ -33,18 +33,32 @@ class FunctionGraph:
             self.clients.setdefault(v, [])
             self.variables.add(v)
         for node in toposort(self.outputs, blockers=self.inputs):
-            self._import_node(node)
+            self._add_node(node)
         for i, o in enumerate(self.outputs):
             self.clients.setdefault(o, []).append(("output", i))
             self.variables.add(o)
 
     # -- bookkeeping -------------------------------------------------------------------------
     def _import_node(self, node: Apply) -> None:
-        if node in self.apply_nodes:
-            return
-        for inp in node.inputs:
-            if inp.owner is not None and inp not in self.inputs:
-                self._import_node(inp.owner)
+        """Add `node` and the nodes it needs that are not in the graph yet, inputs first
+        (iteratively: a replacement may bring in a chain thousands of nodes deep)."""
+        inputs = set(self.inputs)
+        done: set[Apply] = set()
+        stack = [(node, False)]
+        while stack:
+            n, expanded = stack.pop()
+            if n in self.apply_nodes or n in done:
+                continue
+            if expanded:
+                done.add(n)
+                self._add_node(n)
+                continue
+            stack.append((n, True))
+            for inp in reversed(n.inputs):
+                if inp.owner is not None and inp not in inputs:
+                    stack.append((inp.owner, False))
+
+    def _add_node(self, node: Apply) -> None:
         self.apply_nodes.add(node)
         for i, inp in enumerate(node.inputs):
             self.clients.setdefault(inp, []).append((node, i))
@@ -54,22 +68,30 @@ class FunctionGraph:
             self.variables.add(o)
 
     def _prune(self, var: Variable) -> None:
-        """Drop var's owner (recursively) once nothing reads var's node."""
-        node = var.owner
-        if node is None or node not in self.apply_nodes or var in self.inputs:
-            return
-        if any(self.clients.get(o) for o in node.outputs):
-            return
-        self.apply_nodes.discard(node)
-        for o in node.outputs:
-            self.clients.pop(o, None)
-            self.variables.discard(o)
-        for i, inp in enumerate(node.inputs):
-            cl = self.clients.get(inp, [])
-            if (node, i) in cl:
-                cl.remove((node, i))
-            if not cl and inp.owner is not None:
-                self._prune(inp)
+        """Drop var's owner, and in turn the owners of its inputs, once nothing reads them."""
+        stack = [var]
+        while stack:
+            v = stack.pop()
+            node = v.owner
+            if node is None or node not in self.apply_nodes or v in self.inputs:
+                continue
+            if any(self.clients.get(o) for o in node.outputs):
+                continue
+            self.apply_nodes.discard(node)
+            for o in node.outputs:
+                self.clients.pop(o, None)
+                self.variables.discard(o)
+            for i, inp in enumerate(node.inputs):
+                cl = self.clients.get(inp, [])
+                if (node, i) in cl:
+                    cl.remove((node, i))
+                if cl:
+                    continue
+                if inp.owner is not None:
+                    stack.append(inp)
+                elif inp not in self.inputs:  # a constant nobody reads any more
+                    self.clients.pop(inp, None)
+                    self.variables.discard(inp)
 
     # -- changes -----------------------------------------------------------------------------
     def change_input(self, node, i: int, new: Variable, reason: str = "") -> None:
