@@ -324,6 +324,7 @@ class Reshape(Op):
     """Reshape to `ndim` dimensions given by a shape vector (one entry may be -1)."""
 
     __props__ = ("ndim",)
+    view_map = {0: [0]}  # np.reshape returns a view when it can: inplace ops must know
 
     def __init__(self, ndim: int):
         self.ndim = int(ndim)

@@ -6,7 +6,7 @@ which is nan where s underflows to 0; cancelled it is g * (1 - s).
 """
 from __future__ import annotations
 
-from ...ops.elemwise import Elemwise, mul, neg, true_div
+from ...ops.elemwise import Elemwise, add, mul, neg, sub, true_div
 from .framework import node_rewriter, register
 from .helpers import const, ew, n_clients
 
@@ -85,3 +85,25 @@ def local_mul_neg(fgraph, node):
     if res.dtype != node.outputs[0].dtype:
         return None
     return [neg(res) if len(negs) % 2 else res]
+
+
+@register(*CANON)
+@node_rewriter("mul")
+def local_mul_distribute_to_cancel(fgraph, node):
+    """(a / s + b / t) * s * t -> a * t + b * s: distribute a sum over the other factors when a
+    term's denominator is one of them (the gradient of log(s) + log(1 - s) through a sigmoid)"""
+    out = node.outputs[0]
+    if not out.dtype.startswith("float"):
+        return None
+    for k, v in enumerate(node.inputs):
+        s = ew(v, "add", "sub")
+        if s is None or n_clients(fgraph, v) != 1 or v.dtype != out.dtype or len(s.inputs) > 4:
+            continue
+        others = node.inputs[:k] + node.inputs[k + 1:]
+        dens = [_factors(fgraph, t, out.dtype, True)[2] for t in s.inputs]
+        if not any(d is o for den in dens for d in den for o in others):
+            continue
+        terms = [mul(t, *others) for t in s.inputs]
+        res = add(*terms) if s.op.scalar_op.name == "add" else sub(*terms)
+        return [res] if res.type == out.type else None
+    return None

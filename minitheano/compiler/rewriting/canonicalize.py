@@ -64,6 +64,15 @@ def local_add_mul_constants(fgraph, node):
 
 
 @register(*CANON, tags=("fast_compile",))
+@node_rewriter("mul")
+def local_mul_to_sqr(fgraph, node):
+    """x * x -> sqr(x)"""
+    if len(node.inputs) == 2 and node.inputs[0] is node.inputs[1]:
+        return [sqr(node.inputs[0])]
+    return None
+
+
+@register(*CANON, tags=("fast_compile",))
 @node_rewriter("neg")
 def local_neg_neg(fgraph, node):
     """--x -> x"""

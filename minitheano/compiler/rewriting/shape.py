@@ -182,3 +182,26 @@ def local_refine_broadcastable(fgraph, node):
     if all(a.type == b.type for a, b in zip(node.outputs, redo.outputs)):
         return None
     return redo.outputs
+
+
+try:
+    from ...ops.subtensor import Subtensor
+except ImportError:  # pragma: no cover
+    Subtensor = None
+
+if Subtensor is not None:
+    @register(*CANON, tags=("fast_compile", "shape"))
+    @node_rewriter(Subtensor)
+    def local_subtensor_of_make_vector(fgraph, node):
+        """[a, b, c][1] -> b (so x.shape[1] is shape_i(x, 1))"""
+        v = node.inputs[0]
+        idx = node.op.idx_list
+        if len(idx) != 1 or not isinstance(idx[0], int) or v.owner is None:
+            return None
+        if isinstance(v.owner.op, Shape):
+            x = v.owner.inputs[0]
+            return [shape_i(x, idx[0] % x.ndim)] if -x.ndim <= idx[0] < x.ndim else None
+        if isinstance(v.owner.op, MakeVector):
+            elems = v.owner.inputs
+            return [elems[idx[0]]] if -len(elems) <= idx[0] < len(elems) else None
+        return None

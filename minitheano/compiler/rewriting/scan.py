@@ -1,0 +1,210 @@
+"""Scan rewrites: move loop-invariant and per-step-independent work out of the loop, keep only
+the last step of outputs read only there, drop unused outputs and inputs, and rewrite the
+step graph with the pipeline itself."""
+from __future__ import annotations
+
+from ...graphlib import Constant, FunctionGraph, Variable, toposort
+from ...ops.basic import patternbroadcast, reshape, shape_i
+from ...ops.blas import Dot, dot
+from ...ops.elemwise import DimShuffle, Elemwise
+from ...ops.scan import Scan
+from ...ops.scan.rebuild import ScanParts, SeqPart
+from ...ops.subtensor import Subtensor
+from .framework import graph_rewriter, node_rewriter, register
+
+CANON = ("canonicalize", "stabilize", "specialize")
+
+
+@register(*CANON, tags=("scan", "fast_compile"))
+@node_rewriter(Scan)
+def scan_remove_unused(fgraph, node):
+    """Scan outputs nobody reads -> gone (with the inputs only they needed)."""
+    used = {k for k, o in enumerate(node.outputs) if fgraph.clients.get(o)}
+    if len(used) == len(node.outputs):
+        parts = ScanParts.from_node(node)
+        n_in = len(node.inputs)
+        parts.prune()
+        if 1 + len(parts.seqs) + len(parts.recs) + len(parts.non_seqs) == n_in and \
+                sum(len(s.taps) for s in parts.seqs) == sum(map(len, node.op.info.seq_taps)):
+            return None
+        return parts.apply(node)
+    parts = ScanParts.from_node(node)
+    parts.prune(keep=used)
+    if len(parts.recs) + len(parts.nits) == len(node.outputs):
+        return None
+    return parts.apply(node)
+
+
+@register(*CANON, tags=("scan",))
+@node_rewriter(Scan)
+def scan_keep_last(fgraph, node):
+    """for(...)[-1] -> for(...) storing only the last step (no history buffer)."""
+    info = node.op.info
+    last = 0 if info.reverse else -1
+    ks = []
+    for k, out in enumerate(node.outputs):
+        clients = fgraph.clients.get(out, [])
+        if info.keep_last[k] or not clients:
+            continue
+        if all(c != "output" and isinstance(c.op, Subtensor) and c.op.idx_list == (last,)
+               and len(c.inputs) == 1 for c, _ in clients):
+            ks.append(k)
+    if not ks:
+        return None
+    keep = tuple(b or k in ks for k, b in enumerate(info.keep_last))
+    new = node.op.with_info(keep_last=keep)(*node.inputs)
+    new = new if isinstance(new, list) else [new]
+    res = {}
+    for k, out in enumerate(node.outputs):
+        if k in ks:
+            res.update({c.outputs[0]: new[k] for c, _ in fgraph.clients[out]})
+        else:
+            res[out] = new[k]
+    return res
+
+
+@register(*CANON, tags=("scan",))
+@node_rewriter(Scan)
+def scan_pushout_non_seqs(fgraph, node):
+    """for(step using f(W)) -> for(step using W2) with W2 = f(W) computed once before it."""
+    parts = ScanParts.from_node(node)
+    outer = {ph: v for v, ph in parts.non_seqs}
+    moved = set()
+    for n in _inner_order(parts):
+        if n.op.destroy_map or all(isinstance(i, Constant) for i in n.inputs):
+            continue
+        if all(i in outer or isinstance(i, Constant) for i in n.inputs):
+            new = n.clone_with_new_inputs([outer.get(i, i) for i in n.inputs])
+            outer.update(zip(n.outputs, new.outputs))
+            moved.update(n.outputs)
+    return _replace_moved(parts, node, moved, outer, lambda v, o: parts.non_seqs.append((o, v)))
+
+
+@register(*CANON, tags=("scan",))
+@node_rewriter(Scan)
+def scan_pushout_seqs(fgraph, node):
+    """for(step using x[t]·W) -> for(step using Y[t]) with Y = X·W, one product before the
+    loop (likewise elementwise ops and dimshuffles of one sequence and invariants)."""
+    parts = ScanParts.from_node(node)
+    invariant = {ph: v for v, ph in parts.non_seqs}
+    seq = {}  # inner var -> (whole-sequence outer expression, (sequence, offset))
+    for s in parts.seqs:
+        for o, ph in s.taps:
+            seq[ph] = (s.outer, (s.outer, o))
+    moved = set()
+    for n in _inner_order(parts):
+        if n.op.destroy_map:
+            continue
+        keys = {seq[i][1] for i in n.inputs if i in seq}
+        if len(keys) != 1 or not all(i in seq or i in invariant or isinstance(i, Constant)
+                                     for i in n.inputs):
+            continue
+        outs = _batched(n, {i: seq[i][0] if i in seq else invariant.get(i, i)
+                            for i in n.inputs}, seq)
+        if outs is None:
+            continue
+        (key,) = keys
+        for o, w in zip(n.outputs, outs):
+            seq[o] = (w, key)
+            moved.add(o)
+    whole = {v: w for v, (w, _) in seq.items()}
+
+    def add(ph, w):
+        (_, (_, off)) = seq[_orig[ph]]
+        parts.seqs.append(SeqPart(_fit_seq(w, ph), [(off, ph)]))
+
+    _orig: dict = {}
+    return _replace_moved(parts, node, moved, whole, add, _orig)
+
+
+def _inner_order(parts: ScanParts):
+    phs = ([ph for s in parts.seqs for _, ph in s.taps] +
+           [ph for r in parts.recs for _, ph in r.taps] + [ph for _, ph in parts.non_seqs])
+    return toposort(parts.inner_outputs(), blockers=phs)
+
+
+def _replace_moved(parts: ScanParts, node, moved: set, outer_of: dict, add, orig=None):
+    """Give each moved variable still read inside the loop a new inner input; rebuild."""
+    if not moved:
+        return None
+    readers = [i for n in _inner_order(parts) if not set(n.outputs) & moved for i in n.inputs]
+    boundary = [v for v in dict.fromkeys(readers + parts.inner_outputs()) if v in moved]
+    if not boundary:
+        return None
+    mapping = {}
+    for v in boundary:
+        ph = v.type(v.name)
+        if orig is not None:
+            orig[ph] = v
+        add(ph, outer_of[v])
+        mapping[v] = ph
+    parts.replace_inner(mapping)
+    parts.prune()
+    return parts.apply(node)
+
+
+def _fit_seq(w: Variable, ph: Variable) -> Variable:
+    """The whole-sequence expression `w` typed to be read as `ph` (length-1 dims declared)."""
+    want = (False,) + ph.broadcastable
+    if all(a or not b for a, b in zip(w.broadcastable, want)):
+        return w
+    return patternbroadcast(w, [a or b for a, b in zip(w.broadcastable, want)])
+
+
+def _batched(n, args: dict, seq: dict) -> list | None:
+    """Node `n` applied to whole sequences at once (time is axis 0), or None if unsupported."""
+    op = n.op
+    ins = [args[i] for i in n.inputs]
+    if isinstance(op, Elemwise):
+        out = Elemwise(op.scalar_op)(*ins)
+        return out if isinstance(out, list) else [out]
+    if isinstance(op, DimShuffle):
+        order = [0] + ["x" if d == "x" else d + 1 for d in op.new_order]
+        return [ins[0].dimshuffle(*order)]
+    if isinstance(op, Dot):
+        x, y = n.inputs
+        if x in seq and y not in seq and y.ndim <= 2:
+            return [_dot_rows(ins[0], x.ndim, ins[1])]
+        if y in seq and x not in seq and x.ndim == 2 and y.ndim in (1, 2):
+            if y.ndim == 1:  # W·x_t = (x_t·W^T) for all t
+                return [dot(ins[1], ins[0].T)]
+            Y = ins[1].dimshuffle(0, 2, 1)  # (T, b, in)
+            return [_dot_rows(Y, 2, ins[0].T).dimshuffle(0, 2, 1)]
+    return None
+
+
+def _dot_rows(X: Variable, step_ndim: int, W: Variable) -> Variable:
+    """dot(x_t, W) for every t of X (time first): one matrix product over all rows."""
+    if step_ndim == 1:
+        return dot(X, W)
+    T, b = shape_i(X, 0), shape_i(X, 1)
+    flat = reshape(X, [T * b, shape_i(X, 2)])
+    res = dot(flat, W)
+    return reshape(res, [T, b] + [shape_i(W, d) for d in range(1, W.ndim)])
+
+
+@register("specialize", tags=("scan",))
+@graph_rewriter
+def scan_rewrite_inner(fgraph) -> int:
+    """for(step) -> for(rewritten step): the step graph goes through the pipeline (its inputs
+    are protected from inplace ops like a function's inputs)."""
+    from .pipeline import rewrite_graph
+    changes = 0
+    for node in fgraph.toposort():
+        op = node.op
+        if not isinstance(op, Scan) or getattr(op, "inner_rewritten", False):
+            continue
+        inner = FunctionGraph(op.inner_inputs, op.inner_outputs)
+        inner.n_explicit = len(inner.inputs)
+        inner.n_outputs = len(inner.outputs)
+        inner.update_targets = []
+        rewrite_graph(inner, "fast_run")
+        new_op = Scan(inner.inputs, inner.outputs, op.info, op.name, op.output_names)
+        new_op.inner_rewritten = True
+        new = new_op.make_node(*node.inputs)
+        new.tag.trace = getattr(node.tag, "trace", [])
+        for old, nv in zip(node.outputs, new.outputs):
+            if old in fgraph.variables:
+                fgraph.replace(old, nv, reason="scan_rewrite_inner")
+        changes += 1
+    return changes
