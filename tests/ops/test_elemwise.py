@@ -345,6 +345,18 @@ def test_transpose_and_T():
     th.verify_grad(lambda x: x.T, [a], mode="py")
 
 
+def test_dimshuffle_and_cast_in_each_mode(mode):
+    t, i = T.dtensor3("t"), T.ivector("i")
+    a, b = np.arange(24.0).reshape(2, 3, 4) / 7, np.array([3, -2, 5, 0], "int32")
+    outs = [t.dimshuffle(2, "x", 0, 1) * 2, t.T + 1, T.cast(t, "int32"), T.cast(i, "float32") / 2,
+            T.cast(t > 1.0, "float64"), T.exp(i) + t]
+    expect = [a.transpose(2, 0, 1)[:, None] * 2, a.T + 1, a.astype("int32"),
+              b.astype("float32") / 2, (a > 1.0).astype("float64"), np.exp(b) + a]
+    for o, g, e in zip(outs, run([t, i], outs, a, b, mode=mode), expect):
+        assert g.dtype == o.dtype == e.dtype
+        np.testing.assert_allclose(g, e, rtol=1e-6)
+
+
 # -- cast ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("src,dst", [("float64", "int32"), ("float64", "float32"), ("int32", "float64"),
                                      ("float32", "bool"), ("bool", "float32"), ("int64", "int8"),

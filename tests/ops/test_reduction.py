@@ -29,6 +29,19 @@ def test_reduction_against_numpy(name, keepdims):
     check_infer_shape(outs, [t], [a])
 
 
+def test_reductions_in_each_mode(mode):
+    """One representative graph per mode (the exhaustive sweep above uses the py linker)."""
+    t = T.dtensor3("t")
+    a = RNG.normal(size=(2, 3, 4))
+    outs = [t.sum(axis=1), t.max(axis=(0, 2), keepdims=True), t.mean(), T.argmax(t, axis=-1),
+            T.prod(t, axis=0), T.std(t, axis=2), T.any(t > 1.0, axis=0), t.min(axis=None)]
+    expect = [a.sum(1), a.max((0, 2), keepdims=True), a.mean(), a.argmax(-1), a.prod(0),
+              a.std(2), (a > 1.0).any(0), a.min()]
+    for o, g, e in zip(outs, run([t], outs, a, mode=mode), expect):
+        assert g.dtype == o.dtype and g.shape == e.shape
+        np.testing.assert_allclose(g, e, rtol=1e-12)
+
+
 @pytest.mark.parametrize("name", ["argmax", "argmin"])
 @pytest.mark.parametrize("keepdims", [False, True])
 def test_argmax_argmin(name, keepdims):
