@@ -249,6 +249,12 @@ def test_inputs_are_never_modified_and_outputs_do_not_alias(mode):
         o[...] = -1
     np.testing.assert_array_equal(a, keep)
     assert not np.may_share_memory(s.get_value(borrow=True), a)
+    # single-client chains are where an inplace rewrite could be tempted to reuse an input
+    w = th.shared(np.ones((2, 2)), "w")
+    g = th.function([x], [T.tanh(T.exp(x) * 2 + 1), T.exp(w) * 2 - 1], mode=mode)
+    g(a)
+    np.testing.assert_array_equal(a, keep)
+    np.testing.assert_array_equal(w.get_value(), np.ones((2, 2)))
 
 
 def test_results_of_successive_calls_are_independent(mode):
