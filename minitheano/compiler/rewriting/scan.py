@@ -4,13 +4,14 @@ step graph with the pipeline itself."""
 from __future__ import annotations
 
 from ...graphlib import Constant, FunctionGraph, Variable, toposort
-from ...ops.basic import patternbroadcast, reshape, shape_i
+from ...ops.basic import Shape_i, patternbroadcast, reshape, shape_i
 from ...ops.blas import Dot, dot
 from ...ops.elemwise import DimShuffle, Elemwise
 from ...ops.scan import Scan
 from ...ops.scan.rebuild import ScanParts, SeqPart
 from ...ops.subtensor import Subtensor
 from .framework import graph_rewriter, node_rewriter, register
+from .helpers import ew, scalar_value
 
 CANON = ("canonicalize", "stabilize", "specialize")
 
@@ -20,19 +21,17 @@ CANON = ("canonicalize", "stabilize", "specialize")
 def scan_remove_unused(fgraph, node):
     """Scan outputs nobody reads -> gone (with the inputs only they needed)."""
     used = {k for k, o in enumerate(node.outputs) if fgraph.clients.get(o)}
-    if len(used) == len(node.outputs):
-        parts = ScanParts.from_node(node)
-        n_in = len(node.inputs)
-        parts.prune()
-        if 1 + len(parts.seqs) + len(parts.recs) + len(parts.non_seqs) == n_in and \
-                sum(len(s.taps) for s in parts.seqs) == sum(map(len, node.op.info.seq_taps)):
-            return None
-        return parts.apply(node)
     parts = ScanParts.from_node(node)
+    before = _layout(parts)
     parts.prune(keep=used)
-    if len(parts.recs) + len(parts.nits) == len(node.outputs):
+    if _layout(parts) == before:
         return None
     return parts.apply(node)
+
+
+def _layout(parts: ScanParts) -> tuple:
+    return (tuple(len(s.taps) for s in parts.seqs), len(parts.recs), len(parts.nits),
+            len(parts.non_seqs))
 
 
 @register(*CANON, tags=("scan",))
@@ -63,10 +62,12 @@ def scan_keep_last(fgraph, node):
     return res
 
 
-@register(*CANON, tags=("scan",))
+@register("canonicalize", tags=("scan",))
 @node_rewriter(Scan)
 def scan_pushout_non_seqs(fgraph, node):
     """for(step using f(W)) -> for(step using W2) with W2 = f(W) computed once before it."""
+    if node.op.inner_rewritten:  # buffers of inplace steps must stay per step
+        return None
     parts = ScanParts.from_node(node)
     outer = {ph: v for v, ph in parts.non_seqs}
     moved = set()
@@ -77,20 +78,27 @@ def scan_pushout_non_seqs(fgraph, node):
             new = n.clone_with_new_inputs([outer.get(i, i) for i in n.inputs])
             outer.update(zip(n.outputs, new.outputs))
             moved.update(n.outputs)
-    return _replace_moved(parts, node, moved, outer, lambda v, o: parts.non_seqs.append((o, v)))
+    return _replace_moved(parts, node, moved,
+                          lambda ph, v: parts.non_seqs.append((outer[v], ph)))
 
 
-@register(*CANON, tags=("scan",))
+@register("canonicalize", tags=("scan",))
 @node_rewriter(Scan)
 def scan_pushout_seqs(fgraph, node):
     """for(step using x[t]·W) -> for(step using Y[t]) with Y = X·W, one product before the
     loop (likewise elementwise ops and dimshuffles of one sequence and invariants)."""
+    if node.op.inner_rewritten:
+        return None
     parts = ScanParts.from_node(node)
     invariant = {ph: v for v, ph in parts.non_seqs}
     seq = {}  # inner var -> (whole-sequence outer expression, (sequence, offset))
     for s in parts.seqs:
+        # only the entries the loop reads: work on later ones could even fail
+        top = max(o for o, _ in s.taps)
+        used = s.outer if _exact_length(parts.n_steps, s.outer, top) else \
+            s.outer[:parts.n_steps + top]
         for o, ph in s.taps:
-            seq[ph] = (s.outer, (s.outer, o))
+            seq[ph] = (used, (s.outer, o))
     moved = set()
     for n in _inner_order(parts):
         if n.op.destroy_map:
@@ -107,14 +115,27 @@ def scan_pushout_seqs(fgraph, node):
         for o, w in zip(n.outputs, outs):
             seq[o] = (w, key)
             moved.add(o)
-    whole = {v: w for v, (w, _) in seq.items()}
 
-    def add(ph, w):
-        (_, (_, off)) = seq[_orig[ph]]
+    def add(ph, v):
+        w, (_, off) = seq[v]
         parts.seqs.append(SeqPart(_fit_seq(w, ph), [(off, ph)]))
 
-    _orig: dict = {}
-    return _replace_moved(parts, node, moved, whole, add, _orig)
+    return _replace_moved(parts, node, moved, add)
+
+
+def _exact_length(n: Variable, x: Variable, top: int) -> bool:
+    """Whether n_steps is len(x) - top, so the loop reads all of x (scan's own n_steps)."""
+    if top:
+        if ew(n, "sub") is not None and scalar_value(n.owner.inputs[1]) == top:
+            n = n.owner.inputs[0]
+        elif ew(n, "add") is not None and len(n.owner.inputs) == 2 and \
+                scalar_value(n.owner.inputs[1]) == -top:
+            n = n.owner.inputs[0]
+        else:
+            return False
+    node = n.owner
+    return node is not None and isinstance(node.op, Shape_i) and node.op.i == 0 and \
+        node.inputs[0] is x
 
 
 def _inner_order(parts: ScanParts):
@@ -123,8 +144,9 @@ def _inner_order(parts: ScanParts):
     return toposort(parts.inner_outputs(), blockers=phs)
 
 
-def _replace_moved(parts: ScanParts, node, moved: set, outer_of: dict, add, orig=None):
-    """Give each moved variable still read inside the loop a new inner input; rebuild."""
+def _replace_moved(parts: ScanParts, node, moved: set, add):
+    """Give each moved variable still read inside the loop a new inner input (`add(ph, v)`
+    records its outer value); rebuild the node."""
     if not moved:
         return None
     readers = [i for n in _inner_order(parts) if not set(n.outputs) & moved for i in n.inputs]
@@ -134,9 +156,7 @@ def _replace_moved(parts: ScanParts, node, moved: set, outer_of: dict, add, orig
     mapping = {}
     for v in boundary:
         ph = v.type(v.name)
-        if orig is not None:
-            orig[ph] = v
-        add(ph, outer_of[v])
+        add(ph, v)
         mapping[v] = ph
     parts.replace_inner(mapping)
     parts.prune()
@@ -192,7 +212,7 @@ def scan_rewrite_inner(fgraph) -> int:
     changes = 0
     for node in fgraph.toposort():
         op = node.op
-        if not isinstance(op, Scan) or getattr(op, "inner_rewritten", False):
+        if not isinstance(op, Scan) or op.inner_rewritten:
             continue
         inner = FunctionGraph(op.inner_inputs, op.inner_outputs)
         inner.n_explicit = len(inner.inputs)

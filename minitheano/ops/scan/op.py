@@ -112,6 +112,7 @@ class Scan(Op):
         self._check_layout()
         self.graph_key = graph_key(self.inner_inputs, self.inner_outputs)
         self._thunk = None
+        self.inner_rewritten = False  # set by the rewrite that ran the pipeline on the step
 
     def _check_layout(self) -> None:
         info = self.info
@@ -161,8 +162,10 @@ class Scan(Op):
 
     def with_info(self, **changes) -> "Scan":
         """The same loop with a changed layout field (for example keep_last)."""
-        return Scan(self.inner_inputs, self.inner_outputs, replace(self.info, **changes),
-                    self.name, self.output_names)
+        op = Scan(self.inner_inputs, self.inner_outputs, replace(self.info, **changes),
+                  self.name, self.output_names)
+        op.inner_rewritten = self.inner_rewritten
+        return op
 
     def __str__(self) -> str:
         return f"for{{cpu,{self.name}}}"
