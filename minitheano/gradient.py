@@ -7,7 +7,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .graphlib import Apply, Op, Variable, toposort
-from .ops.basic import as_tensor_variable
+from .ops.basic import as_tensor_variable, patternbroadcast
 from .ops.elemwise import cast, zeros_like
 from .ops.type import TensorType, TensorVariable
 
@@ -84,6 +84,8 @@ def grad(cost, wrt, consider_constant: Sequence[Variable] | None = None,
             _check_grad_type(node, inp, g)
             if g.dtype != inp.dtype and inp.dtype.startswith("float"):
                 g = cast(g, inp.dtype)
+            if isinstance(inp.type, TensorType) and g.broadcastable != inp.broadcastable:
+                g = patternbroadcast(g, inp.broadcastable)  # a gradient has its input's type
             grads[inp] = _add_grad(grads.get(inp), g)
     result = []
     for w in wrt_list:

@@ -38,6 +38,13 @@ class WrongRankGrad(ScaledSquare):
         return [output_grads[0].sum()]
 
 
+class UnbroadcastGrad(ScaledSquare):
+    """Right values, but the gradient forgets the input's broadcastable pattern."""
+
+    def grad(self, inputs, output_grads):
+        return [T.unbroadcast(output_grads[0] * 2 * inputs[0], 0)]
+
+
 # -- verify_grad ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("shape", [(3,), (2, 1)])
 def test_verify_grad_accepts_a_right_gradient(shape):
@@ -71,6 +78,16 @@ def test_grad_of_wrong_rank_is_an_error():
 
 
 # -- grad --------------------------------------------------------------------------------------------
+def test_gradient_has_the_type_of_its_variable():
+    r = T.drow("r")
+    g = T.grad(UnbroadcastGrad(2.0)(r).sum(), r)
+    assert g.type == r.type
+    w = th.shared(np.ones((1, 3)), "w", broadcastable=(True, False))
+    cost = UnbroadcastGrad(2.0)(w).sum()
+    th.function([], cost, updates=[(w, w - 0.25 * T.grad(cost, w))], mode="py")()
+    np.testing.assert_allclose(w.get_value(), np.full((1, 3), 0.5))
+
+
 def test_grad_single_and_list(mode):
     x, y = T.dvector("x"), T.dscalar("y")
     cost = (x ** 2).sum() * y
