@@ -9,7 +9,11 @@ from hypothesis import strategies as st
 import minitheano as th
 from minitheano import tensor as T
 
+from minitheano.compiler.mode import Mode
+
 from .rewriting_utils import ORACLE, PY, check_phases  # noqa: F401
+
+NUMBA = Mode("numba")
 
 UNARY = {
     "tanh": T.tanh, "neg": lambda a: -a, "sqr": T.sqr, "sigmoid": T.nnet.sigmoid,
@@ -100,7 +104,17 @@ def _close(got, want):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_random_graphs_equal_the_unrewritten_graph(data):
-    draw = data.draw
+    _check_random_graph(data.draw, PY)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_random_graphs_compiled_by_numba_equal_the_unrewritten_graph(data):
+    """The Numba backend honours the rewritten graph's fused, BLAS and inplace ops."""
+    _check_random_graph(data.draw, NUMBA)
+
+
+def _check_random_graph(draw, mode):
     A, u, u2, v, s = T.matrix("A"), T.vector("u"), T.vector("u2"), T.vector("v"), T.scalar("s")
     rng = np.random.default_rng(draw(st.integers(0, 2 ** 16)))
     S = th.shared(rng.uniform(-1, 1, size=(3, 4)), "S")
@@ -129,7 +143,7 @@ def test_random_graphs_equal_the_unrewritten_graph(data):
     init = {S: S.get_value(), sv: sv.get_value()}
 
     results = []
-    for mode in (PY, ORACLE):
+    for mode in (mode, ORACLE):
         for var, val in init.items():
             var.set_value(val)
         with np.errstate(all="ignore"):
