@@ -93,12 +93,12 @@ def scan_pushout_seqs(fgraph, node):
     invariant = {ph: v for v, ph in parts.non_seqs}
     seq = {}  # inner var -> (whole-sequence outer expression, (sequence, offset))
     for s in parts.seqs:
-        # only the entries the loop reads: work on later ones could even fail
-        top = max(o for o, _ in s.taps)
-        used = s.outer if _exact_length(parts.n_steps, s.outer, top) else \
-            s.outer[:parts.n_steps + top]
+        # only sequences the loop reads entirely: work on later entries is waste, or fails
+        # (slicing them, x[:n + top], waits for the Numba lowering of Subtensor)
+        if not _exact_length(parts.n_steps, s.outer, max(o for o, _ in s.taps)):
+            continue
         for o, ph in s.taps:
-            seq[ph] = (used, (s.outer, o))
+            seq[ph] = (s.outer, (s.outer, o))
     moved = set()
     for n in _inner_order(parts):
         if n.op.destroy_map:
