@@ -146,3 +146,14 @@ def test_an_output_viewing_a_shared_value_is_not_overwritten_by_its_update():
     np.testing.assert_array_equal(f(), M.T)
     np.testing.assert_array_equal(f(), 2 * M.T)
     np.testing.assert_array_equal(W.get_value(), 4 * M)
+
+
+def test_inc_subtensor_writes_into_a_fresh_intermediate_only():
+    x, y = T.vector("x"), T.vector("y")
+    fresh = T.inc_subtensor(T.exp(x)[1:3], y)      # exp(x) is a new buffer: overwrite it
+    onto_input = T.set_subtensor(x[1:3], y)         # x is the user's: copy it
+    fg = rewrite([fresh, onto_input], [x, y])
+    inc = [n for n in fg.toposort() if "IncSubtensor" in type(n.op).__name__]
+    assert sorted(n.op.inplace for n in inc) == [False, True]
+    assert next(n for n in inc if not n.op.inplace).inputs[0] is x
+    compare([x, y], [fresh, onto_input], [v4, w4[:2]])

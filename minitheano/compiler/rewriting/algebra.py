@@ -40,7 +40,7 @@ def _product(vs, dtype: str, ndim: int):
     return vs[0] if len(vs) == 1 else mul(*vs)
 
 
-@register(*CANON)
+@register(*CANON, tags=("fast_compile",))
 @node_rewriter("mul", "true_div")
 def local_mul_div_cancel(fgraph, node):
     """(a / b) * b * c -> a * c: a factor in numerator and denominator cancels"""
@@ -87,7 +87,7 @@ def local_mul_neg(fgraph, node):
     return [neg(res) if len(negs) % 2 else res]
 
 
-@register(*CANON)
+@register(*CANON, tags=("fast_compile",))
 @node_rewriter("mul")
 def local_mul_distribute_to_cancel(fgraph, node):
     """(a / s + b / t) * s * t -> a * t + b * s: distribute a sum over the other factors when a

@@ -29,7 +29,7 @@ def _sigmoid_arg(v):
     return node.inputs[0] if node is not None else None
 
 
-@register("stabilize", "specialize")
+@register("stabilize", "specialize", tags=("fast_compile",))
 @node_rewriter("log")
 def local_log_sigmoid(fgraph, node):
     """log(sigmoid(x)) -> -softplus(-x); log(1 - sigmoid(x)) -> -softplus(x)"""
@@ -44,7 +44,7 @@ def local_log_sigmoid(fgraph, node):
     return None
 
 
-@register("stabilize", "specialize")
+@register("stabilize", "specialize", tags=("fast_compile",))
 @node_rewriter("log1p")
 def local_log1p_neg_sigmoid(fgraph, node):
     """log1p(-sigmoid(x)) -> -softplus(x)"""
@@ -53,7 +53,7 @@ def local_log1p_neg_sigmoid(fgraph, node):
     return [as_type(neg(softplus(x)), node.outputs[0])] if x is not None else None
 
 
-@register("stabilize", "specialize")
+@register("stabilize", "specialize", tags=("fast_compile",))
 @node_rewriter("log")
 def local_log1p(fgraph, node):
     """log(1 + x) -> log1p(x); log(1 - x) -> log1p(-x)"""
@@ -75,7 +75,7 @@ def local_log1p(fgraph, node):
     return [as_type(log1p(as_type(x, v)), out)]
 
 
-@register("stabilize", "specialize")
+@register("stabilize", "specialize", tags=("fast_compile",))
 @node_rewriter("log")
 def local_log_exp(fgraph, node):
     """log(exp(x)) -> x"""
@@ -85,7 +85,7 @@ def local_log_exp(fgraph, node):
     return [e.inputs[0]]
 
 
-@register("stabilize", "specialize")
+@register("stabilize", "specialize", tags=("fast_compile",))
 @node_rewriter("sub")
 def local_expm1(fgraph, node):
     """exp(x) - 1 -> expm1(x)"""
@@ -97,7 +97,7 @@ def local_expm1(fgraph, node):
 
 
 if nnet is not None:
-    @register("stabilize", "specialize")
+    @register("stabilize", "specialize", tags=("fast_compile",))
     @node_rewriter("log")
     def local_log_softmax(fgraph, node):
         """log(softmax(x)) -> log_softmax(x)"""
@@ -121,7 +121,7 @@ if nnet is not None:
                 return True
         return False
 
-    @register("stabilize", "specialize")
+    @register("stabilize", "specialize", tags=("fast_compile",))
     @node_rewriter(nnet.SoftmaxGrad)
     def local_softmax_grad_of_div(fgraph, node):
         """softmax_grad(u / sm, sm) -> u - sm * sum(u) (the log-softmax gradient: no 0/0)"""
@@ -143,7 +143,7 @@ if nnet is not None:
         res = sub(u, sm * u.sum(axis=axis, keepdims=True))
         return [res] if res.type == out.type else None
 
-    @register("stabilize", "specialize")
+    @register("stabilize", "specialize", tags=("fast_compile",))
     @node_rewriter(nnet.CrossentropyCategorical1Hot)
     def local_crossentropy_of_softmax(fgraph, node):
         """crossentropy_1hot(softmax(x), y) -> crossentropy_softmax_1hot(x, y) (from logits)"""
