@@ -115,7 +115,8 @@ def pytensor_step(dtype, mode=None):
                                non_sequences=[R, pi, pf, po])
     cost = 0.5 * pt.sum((ys - ts) ** 2)
     gs = pytensor.grad(cost, ws)
-    f = pytensor.function([xs, ts], cost, updates=[(w, w - LR * g) for w, g in zip(ws, gs)],
+    lr = np.asarray(LR, dtype)  # a Python float would upcast float32 weights
+    f = pytensor.function([xs, ts], cost, updates=[(w, w - lr * g) for w, g in zip(ws, gs)],
                           mode=mode)
     return lambda: f(x, targets)
 
