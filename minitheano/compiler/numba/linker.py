@@ -34,18 +34,21 @@ class NumbaLinker:
         fn = _compile(source, key, signature)
         nodes = gen.nodes
 
+        def fail(e: Exception, values) -> Exception:
+            return _reference_error(fgraph, values) or _map_error(e, nodes)
+
         if consts:
             def thunk(*values):
                 try:
                     return fn(*values, *consts)
                 except Exception as e:  # noqa: BLE001
-                    raise _map_error(e, nodes) from None
+                    raise fail(e, values) from None
         else:
             def thunk(*values):
                 try:
                     return fn(*values)
                 except Exception as e:  # noqa: BLE001
-                    raise _map_error(e, nodes) from None
+                    raise fail(e, values) from None
 
         thunk.source = source
         thunk.path = str(cache.module_path(key))
@@ -76,6 +79,17 @@ def _compile(source: str, key: str, signature: tuple):
                                    f"{cache.module_path(key)}:\n{e}") from e
             cache.forget_module(key)  # corrupt or foreign cache entry: rebuild it
     raise AssertionError("unreachable")
+
+
+def _reference_error(fgraph: FunctionGraph, values) -> Exception | None:
+    """The error the py linker raises on the same inputs (the same message as the reference
+    mode, naming the node), or None if it does not fail. Only runs after a failure."""
+    from ..linker_py import PyLinker
+    try:
+        PyLinker().make_thunk(fgraph)(*values)
+    except Exception as ref:  # noqa: BLE001
+        return ref
+    return None
 
 
 def _map_error(e: Exception, nodes: list[Apply]) -> Exception:

@@ -45,15 +45,21 @@ def numba_funcify_Scan(op: Scan, node, ctx: Ctx) -> None:
                 ctx.emit(f"{args[-1]} = {buf}[{_row(op, j, n, s, k)}]")
         args += [ctx[v] for v in non_seqs]
         outs = ctx.inline(fg, args)
-        # a step output that is a view of a state row must be read before any row is written
+        # a step output computed in its own ring row needs no write; one that views a state
+        # row must be read before any row is written
         inputs = set(fg.inputs)
+        in_place = [info.keep_last[j] and fg.outputs[j].ndim > 0 and _computed_in(fg.outputs[j], fg.inputs[
+            info.inner_state_indices()[j][info.out_taps[j].index(-info.lookback(j))]])
+            for j in range(info.n_rec)]
         for j in range(info.n_rec):
             o = fg.outputs[j]
-            if o.ndim and ctx.gen.roots.get(o, frozenset()) & inputs:
+            if o.ndim and not in_place[j] and ctx.gen.roots.get(o, frozenset()) & inputs:
                 tmp = ctx.tmp("r")
                 ctx.emit(f"{tmp} = {outs[j]}.copy()")
                 outs[j] = tmp
         for j, buf in enumerate(bufs):
+            if in_place[j]:
+                continue
             _check_step_shape(ctx, outs[j], f"{buf}.shape", 1, op.state_type(j).ndim,
                               f"step {{0}} returned recurrent output {j} of shape dimension "
                               f"{{1}} = {{2}}, but its state has {{3}}", s)
@@ -73,6 +79,16 @@ def numba_funcify_Scan(op: Scan, node, ctx: Ctx) -> None:
         if info.keep_last[k]:
             ctx.check(f"{n} == 0", f"output {k} has no last step (0 steps)")
         ctx.emit(f"{ctx.out(k)} = {y}")
+
+
+def _computed_in(v, target) -> bool:
+    """Whether `v` is `target`'s buffer, overwritten in place (following destroy_maps)."""
+    while v is not target:
+        dm = v.owner.op.destroy_map.get(v.index) if v.owner is not None else None
+        if not dm:
+            return False
+        v = v.owner.inputs[dm[0]]
+    return True
 
 
 def _row(op: Scan, j: int, n: str, tau: str, k: int) -> str:

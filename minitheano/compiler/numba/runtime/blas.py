@@ -63,41 +63,37 @@ def _ref(typingctx, val):
     return types.voidptr(val), codegen
 
 
-def _i(v):
-    return _ref(np.int32(v))
-
-
 # -- raw calls: arrays are arguments, so the caller keeps them alive during the call -------
 @njit(cache=True)
 def _gemv_raw(trans, m, n, alpha, A, lda, x, incx, beta, y, incy):
     if y.itemsize == 8:
-        _dgemv(_ref(np.uint8(trans)), _i(m), _i(n), _ref(np.float64(alpha)), _ptr(A), _i(lda),
-               _ptr(x), _i(incx), _ref(np.float64(beta)), _ptr(y), _i(incy))
+        _dgemv(_ref(np.uint8(trans)), _ref(np.int32(m)), _ref(np.int32(n)), _ref(np.float64(alpha)), _ptr(A), _ref(np.int32(lda)),
+               _ptr(x), _ref(np.int32(incx)), _ref(np.float64(beta)), _ptr(y), _ref(np.int32(incy)))
     else:
-        _sgemv(_ref(np.uint8(trans)), _i(m), _i(n), _ref(np.float32(alpha)), _ptr(A), _i(lda),
-               _ptr(x), _i(incx), _ref(np.float32(beta)), _ptr(y), _i(incy))
+        _sgemv(_ref(np.uint8(trans)), _ref(np.int32(m)), _ref(np.int32(n)), _ref(np.float32(alpha)), _ptr(A), _ref(np.int32(lda)),
+               _ptr(x), _ref(np.int32(incx)), _ref(np.float32(beta)), _ptr(y), _ref(np.int32(incy)))
 
 
 @njit(cache=True)
 def _gemm_raw(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc):
     if C.itemsize == 8:
-        _dgemm(_ref(np.uint8(ta)), _ref(np.uint8(tb)), _i(m), _i(n), _i(k),
-               _ref(np.float64(alpha)), _ptr(A), _i(lda), _ptr(B), _i(ldb),
-               _ref(np.float64(beta)), _ptr(C), _i(ldc))
+        _dgemm(_ref(np.uint8(ta)), _ref(np.uint8(tb)), _ref(np.int32(m)), _ref(np.int32(n)), _ref(np.int32(k)),
+               _ref(np.float64(alpha)), _ptr(A), _ref(np.int32(lda)), _ptr(B), _ref(np.int32(ldb)),
+               _ref(np.float64(beta)), _ptr(C), _ref(np.int32(ldc)))
     else:
-        _sgemm(_ref(np.uint8(ta)), _ref(np.uint8(tb)), _i(m), _i(n), _i(k),
-               _ref(np.float32(alpha)), _ptr(A), _i(lda), _ptr(B), _i(ldb),
-               _ref(np.float32(beta)), _ptr(C), _i(ldc))
+        _sgemm(_ref(np.uint8(ta)), _ref(np.uint8(tb)), _ref(np.int32(m)), _ref(np.int32(n)), _ref(np.int32(k)),
+               _ref(np.float32(alpha)), _ptr(A), _ref(np.int32(lda)), _ptr(B), _ref(np.int32(ldb)),
+               _ref(np.float32(beta)), _ptr(C), _ref(np.int32(ldc)))
 
 
 @njit(cache=True)
 def _ger_raw(m, n, alpha, x, incx, y, incy, A, lda):
     if A.itemsize == 8:
-        _dger(_i(m), _i(n), _ref(np.float64(alpha)), _ptr(x), _i(incx), _ptr(y), _i(incy),
-              _ptr(A), _i(lda))
+        _dger(_ref(np.int32(m)), _ref(np.int32(n)), _ref(np.float64(alpha)), _ptr(x), _ref(np.int32(incx)), _ptr(y), _ref(np.int32(incy)),
+              _ptr(A), _ref(np.int32(lda)))
     else:
-        _sger(_i(m), _i(n), _ref(np.float32(alpha)), _ptr(x), _i(incx), _ptr(y), _i(incy),
-              _ptr(A), _i(lda))
+        _sger(_ref(np.int32(m)), _ref(np.int32(n)), _ref(np.float32(alpha)), _ptr(x), _ref(np.int32(incx)), _ptr(y), _ref(np.int32(incy)),
+              _ptr(A), _ref(np.int32(lda)))
 
 
 @njit(cache=True)
