@@ -89,29 +89,41 @@ INTRO = [
     `debugprint` of a compiled function shows the graph after rewriting, which is the one that
     actually runs; the number at the end of each operation's line is its position in the
     execution order.
+
+    In `f`, the vector-matrix product became one BLAS call, `Gemv`, which computes
+    `beta*y + alpha*A·x` from its five inputs `y, alpha, A, x, beta`. Here `A` is `W.T`, a
+    transposed *view* of `W` (no copy), `y` is a fresh uninitialised buffer (`AllocEmpty`)
+    with `beta = 0`, and `{inplace}` says that Gemv writes its result into that buffer.
     """),
     code("debugprint(f)"),
+    md("""
+    In `g`, the bias `b` plays the part of `y` with `beta = 1`, so adding it costs nothing.
+    This Gemv is `no_inplace`: `b` is the caller's array and must not be overwritten. The
+    sigmoid, however, may overwrite the Gemv result, which nobody else reads: `[(0, 0)]` means
+    "output 0 is written over input 0".
+    """),
     code("debugprint(g)"),
     md("""
     `pydotprint` draws the same graph with graphviz. Inputs are green, outputs blue,
-    constants grey; boxes are operations (an operation that overwrites one of its inputs has a
-    red border). The picture is written to a file, which `IPython.display.Image` shows here.
+    constants grey; boxes are operations. An operation that overwrites one of its inputs has
+    a red border and a red edge from that input; a dashed edge marks a view. The picture is
+    written to a file (here in SVG), which `IPython.display.SVG` shows inline.
     """),
     code("""
     from minitheano.printing import pydotprint
-    pydotprint(f, outfile='pydotprint_f.png')
+    pydotprint(f, outfile='pydotprint_f.svg', format='svg')
     """),
     code("""
-    from IPython.display import Image
-    Image('pydotprint_f.png')
+    from IPython.display import SVG
+    SVG('pydotprint_f.svg')
     """),
     code("""
-    pydotprint(g, outfile='pydotprint_g.png')
-    Image('pydotprint_g.png')
+    pydotprint(g, outfile='pydotprint_g.svg', format='svg')
+    SVG('pydotprint_g.svg')
     """),
     code("""
-    pydotprint(h, outfile='pydotprint_h.png')
-    Image('pydotprint_h.png')
+    pydotprint(h, outfile='pydotprint_h.svg', format='svg')
+    SVG('pydotprint_h.svg')
     """),
     md("""
     ## Calling a function
@@ -148,8 +160,8 @@ INTRO = [
     between operations: a graph alternates variables and applications of operations.
     """),
     code("""
-    pydotprint(f, compact=False, outfile='pydotprint_f_notcompact.png')
-    Image('pydotprint_f_notcompact.png')
+    pydotprint(f, compact=False, outfile='pydotprint_f_notcompact.svg', format='svg')
+    SVG('pydotprint_f_notcompact.svg')
     """),
     md("""
     ## Strong typing and broadcasting
@@ -238,8 +250,8 @@ INTRO = [
     update arithmetic together:
     """),
     code("""
-    pydotprint(cost_and_upd, outfile='pydotprint_cost_and_upd.png')
-    Image('pydotprint_cost_and_upd.png')
+    pydotprint(cost_and_upd, outfile='pydotprint_cost_and_upd.svg', format='svg')
+    SVG('pydotprint_cost_and_upd.svg')
     """),
     md("""
     # Shared variables
@@ -299,8 +311,8 @@ INTRO = [
     "update" leads from each new value to the variable it overwrites.
     """),
     code("""
-    pydotprint(cost_and_perform_updates, outfile='pydotprint_cost_and_perform_updates.png')
-    Image('pydotprint_cost_and_perform_updates.png')
+    pydotprint(cost_and_perform_updates, outfile='pydotprint_cost_and_perform_updates.svg', format='svg')
+    SVG('pydotprint_cost_and_perform_updates.svg')
     """),
     md("""
     Each call now takes a gradient step on the stored parameters; the cost goes down and the
@@ -519,7 +531,7 @@ GRAPHS = [
     rng = np.random.RandomState(42)
     A_val, B_val = rng.randn(3, 4), rng.randn(4, 2)
     theano.gradient.verify_grad(lambda A, B: T.tanh(T.dot(A, B)) ** 2, [A_val, B_val], rng=rng)
-    theano.gradient.verify_grad(lambda A: T.nnet.softmax(A), [A_val], rng=rng)
+    theano.gradient.verify_grad(lambda A: T.nnet.softplus(A).max(axis=1), [A_val], rng=rng)
     print('both gradients agree with finite differences')
     """),
     md("""
