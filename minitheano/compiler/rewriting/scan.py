@@ -93,12 +93,12 @@ def scan_pushout_seqs(fgraph, node):
     invariant = {ph: v for v, ph in parts.non_seqs}
     seq = {}  # inner var -> (whole-sequence outer expression, (sequence, offset))
     for s in parts.seqs:
-        # only sequences the loop reads entirely: work on later entries is waste, or fails
-        # (slicing them, x[:n + top], waits for the Numba lowering of Subtensor)
-        if not _exact_length(parts.n_steps, s.outer, max(o for o, _ in s.taps)):
-            continue
+        # only the entries the loop reads: work on later ones is waste, or could fail
+        top = max(o for o, _ in s.taps)
+        used = s.outer if _exact_length(parts.n_steps, s.outer, top) else \
+            s.outer[:parts.n_steps + top]
         for o, ph in s.taps:
-            seq[ph] = (s.outer, (s.outer, o))
+            seq[ph] = (used, (s.outer, o))
     moved = set()
     for n in _inner_order(parts):
         if n.op.destroy_map:
@@ -206,20 +206,32 @@ def _dot_rows(X: Variable, step_ndim: int, W: Variable) -> Variable:
 @register("specialize", tags=("scan",))
 @graph_rewriter
 def scan_rewrite_inner(fgraph) -> int:
-    """for(step) -> for(rewritten step): the step graph goes through the pipeline (its inputs
-    are protected from inplace ops like a function's inputs)."""
+    """for(step) -> for(rewritten step): the step graph goes through the pipeline. Its inputs
+    are protected from inplace ops like a function's inputs, except the oldest state of an
+    output kept in a ring of L rows: its row is the one this step's value replaces, so the
+    step may compute the new state in it (like a shared variable's update)."""
     from .pipeline import rewrite_graph
     changes = 0
     for node in fgraph.toposort():
         op = node.op
         if not isinstance(op, Scan) or op.inner_rewritten:
             continue
-        inner = FunctionGraph(op.inner_inputs, op.inner_outputs)
-        inner.n_explicit = len(inner.inputs)
-        inner.n_outputs = len(inner.outputs)
-        inner.update_targets = []
+        info = op.info
+        upd = [(idx[info.out_taps[j].index(-info.lookback(j))], j)
+               for j, idx in enumerate(info.inner_state_indices()) if info.keep_last[j]]
+        upd_in, upd_out = [i for i, _ in upd], [j for _, j in upd]
+        in_order = [i for i in range(len(op.inner_inputs)) if i not in upd_in] + upd_in
+        out_order = [k for k in range(info.n_outs) if k not in upd_out] + upd_out
+        inner = FunctionGraph([op.inner_inputs[i] for i in in_order],
+                              [op.inner_outputs[k] for k in out_order])
+        inner.n_explicit = len(in_order) - len(upd)
+        inner.n_outputs = info.n_outs - len(upd)
+        inner.update_targets = [op.inner_inputs[i] for i in upd_in]
         rewrite_graph(inner, "fast_run")
-        new_op = Scan(inner.inputs, inner.outputs, op.info, op.name, op.output_names)
+        outs = [None] * info.n_outs
+        for k, o in zip(out_order, inner.outputs):
+            outs[k] = o
+        new_op = Scan(op.inner_inputs, outs, info, op.name, op.output_names)
         new_op.inner_rewritten = True
         new = new_op.make_node(*node.inputs)
         new.tag.trace = getattr(node.tag, "trace", [])

@@ -13,8 +13,8 @@ from typing import Sequence
 
 import numpy as np
 
-from ...graphlib import Apply, Constant, Op, Variable, ancestors, toposort
-from ..basic import as_tensor_variable, shape_i
+from ...graphlib import Apply, Constant, Op, Variable, ancestors, clone_replace, toposort
+from ..basic import as_tensor_variable
 from ..elemwise import cast
 from ..type import TensorType, TensorVariable
 from .utils import add_time, evaluator, graph_key, label
@@ -239,9 +239,10 @@ class Scan(Op):
         thunk = self._inner_thunk()
         for tau in range(n):
             p = n - 1 - tau if rev else tau
-            args = [seq[p + o] for seq, offs in zip(seqs, info.seq_taps) for o in offs]
-            args += [buf[pos(tau + k, L)] for buf, L, taps in zip(bufs, looks, info.out_taps)
-                     for k in taps]
+            # [i, ...] keeps 0-d entries arrays (views), as inplace step ops need
+            args = [seq[p + o, ...] for seq, offs in zip(seqs, info.seq_taps) for o in offs]
+            args += [buf[pos(tau + k, L), ...] for buf, L, taps in
+                     zip(bufs, looks, info.out_taps) for k in taps]
             res = thunk(*args, *non_seqs)
             for j, (buf, L) in enumerate(zip(bufs, looks)):
                 r = np.asarray(res[j])
@@ -285,11 +286,11 @@ class Scan(Op):
             shapes.append(st)
         inner_shapes = _inner_output_shapes(self, seq_sh, [tuple(s) for s in shapes], ns_sh)
         for m in range(info.n_nit_sot):
-            k = info.n_rec + m
-            sh = inner_shapes[k]
+            sh = inner_shapes[info.n_rec + m]
             if sh is None:
-                sh = tuple(shape_i(node.outputs[k], d + (0 if info.keep_last[k] else 1))
-                           for d in range(self.inner_outputs[k].ndim))
+                name = self.output_names[info.n_rec + m]
+                raise NotImplementedError(f"{self}: the shape of {name} depends on values "
+                                          f"computed in the step")
             shapes.append(sh)
         return [s if last else (n,) + tuple(s) for s, last in zip(shapes, info.keep_last)]
 
@@ -308,9 +309,9 @@ def _check_fits(op: Scan, what: str, got: TensorType, want: TensorType) -> None:
 
 def _inner_output_shapes(op: Scan, seq_sh, state_sh, ns_sh) -> list:
     """Shapes of the inner outputs in terms of outer shapes, or None where they depend on
-    inner values (then the caller falls back to reading the output's shape)."""
+    inner values (a length computed inside the step)."""
     info = op.info
-    known: dict[Variable, tuple] = {}
+    known: dict[Variable, tuple | None] = {}
     for sh, idx in zip(seq_sh, info.inner_seq_indices()):
         for i in idx:
             known[op.inner_inputs[i]] = tuple(sh[1:])
@@ -321,26 +322,47 @@ def _inner_output_shapes(op: Scan, seq_sh, state_sh, ns_sh) -> list:
     for i, sh in enumerate(ns_sh):
         known[op.inner_inputs[base + i]] = tuple(sh)
     inner_vars = set(op.inner_inputs)
+
+    def shape_of(v):
+        return tuple(np.shape(v.data)) if isinstance(v, Constant) else known.get(v)
+
     for node in toposort(op.inner_outputs, blockers=op.inner_inputs):
         inner_vars.update(node.outputs)
-        try:
-            in_sh = [known[v] if v in known else tuple(np.shape(v.data)) for v in node.inputs]
-            out_sh = node.op.infer_shape(node, in_sh)
-        except Exception:  # noqa: BLE001  (an op without shape inference, or an unknown input)
-            continue
-        for o, sh in zip(node.outputs, out_sh):
-            known[o] = tuple(sh)
+        in_sh = [shape_of(v) for v in node.inputs]
+        out_sh = None
+        if all(sh is not None for sh in in_sh):
+            try:
+                out_sh = node.op.infer_shape(node, in_sh)
+            except Exception:  # noqa: BLE001  (an op without shape inference)
+                out_sh = None
+        for k, o in enumerate(node.outputs):
+            sh = None if out_sh is None else _outer_shape(out_sh[k], known, inner_vars)
+            known[o] = sh
+    return [shape_of(o) for o in op.inner_outputs]
+
+
+def _outer_shape(sh, known: dict, inner_vars: set) -> tuple | None:
+    """A shape whose entries may read inner variables only through their (known) shapes,
+    rewritten in outer terms; None when an entry needs an inner value."""
+    from ..basic import MakeVector, Shape, Shape_i
     res = []
-    for o in op.inner_outputs:
-        sh = known.get(o)
-        if sh is None and isinstance(o, Constant):
-            sh = tuple(np.shape(o.data))
-        if sh is not None:
-            syms = [s for s in sh if isinstance(s, Variable)]
-            if any(v in inner_vars for v in ancestors(syms)):
-                sh = None
-            else:
-                sh = tuple(s if isinstance(s, Variable) else as_tensor_variable(np.int64(s))
-                           for s in sh)
-        res.append(sh)
-    return res
+    for e in sh:
+        if not isinstance(e, Variable):
+            res.append(as_tensor_variable(np.int64(e)))
+            continue
+        repl = {}
+        for v in ancestors([e]):
+            node = v.owner
+            if node is None or v in repl:
+                continue
+            w = node.inputs[0] if isinstance(node.op, (Shape, Shape_i)) else None
+            if w in inner_vars and known.get(w) is not None:
+                wsh = known[w]
+                repl[v] = (wsh[node.op.i] if isinstance(node.op, Shape_i)
+                           else MakeVector("int64")(*wsh))
+        if repl:
+            e = clone_replace(e, {k: as_tensor_variable(v) for k, v in repl.items()})
+        if any(v in inner_vars for v in ancestors([e])):
+            return None
+        res.append(e)
+    return tuple(res)
