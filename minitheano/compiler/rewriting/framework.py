@@ -8,6 +8,7 @@ from typing import Callable, Iterable
 
 from ...config import config
 from ...graphlib import Apply, FunctionGraph, Variable
+from ...graphlib.fg import InconsistencyError
 
 
 @dataclass(eq=False)
@@ -115,10 +116,15 @@ def apply_result(fgraph: FunctionGraph, node: Apply, result, name: str) -> list[
             continue
         new = _fit(old, new, name)
         _copy_trace(fgraph, old, new)
+        try:
+            fgraph.replace(old, new, reason=name)
+        except InconsistencyError as e:  # e.g. a cycle: replace checks before changing
+            if config.optimizer_verbose:
+                print(f"rewriting: rewrite {name} skipped: {e}")
+            continue
         if config.optimizer_verbose:
             print(f"rewriting: rewrite {name} replaces {old} of {old.owner} with {new} of "
                   f"{new.owner}")
-        fgraph.replace(old, new, reason=name)
         done.append(new)
     return done
 

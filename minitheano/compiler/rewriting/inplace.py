@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ...config import config
 from ...ops.elemwise import Elemwise
-from .destroy import alias_groups, ancestors_of, destroy_problem, root
+from .destroy import alias_groups, ancestors_of, destroy_problem, forward_views, root
 from .framework import graph_rewriter, register
 
 
@@ -66,5 +66,7 @@ def insert_inplace(fgraph) -> int:
         for old, nv in zip(node.outputs, new.outputs):
             fgraph.replace(old, nv, reason="insert_inplace")
         changes += 1
-        groups = alias_groups(fgraph)  # the new outputs alias the buffers they write
+        for o, ins in new.op.destroy_map.items():  # the results join the buffers they write
+            r = root(new.inputs[ins[0]])
+            groups.setdefault(r, []).extend(forward_views(fgraph, new.outputs[o]))
     return changes

@@ -21,14 +21,24 @@ def _as_int64(s) -> Variable:
     return cast(s, "int64") if s.dtype != "int64" else s
 
 
-def inferred_length(x: Variable, d: int) -> Variable | None:
+def _shape_vars(v: Variable, memo: dict | None) -> tuple | None:
+    """(shape_i(v, 0), shape_i(v, 1), ...), built once per variable when `memo` is given."""
+    if not hasattr(v, "ndim"):
+        return None
+    if memo is None:
+        return tuple(shape_i(v, k) for k in range(v.ndim))
+    if v not in memo:
+        memo[v] = tuple(shape_i(v, k) for k in range(v.ndim))
+    return memo[v]
+
+
+def inferred_length(x: Variable, d: int, memo: dict | None = None) -> Variable | None:
     """Length of dimension d of the computed `x` from its op's infer_shape (one level: in
     terms of `Shape_i` of the op's inputs), or None when the op cannot say."""
     node = x.owner
     if node is None or not hasattr(node.op, "infer_shape"):
         return None
-    in_shapes = [tuple(shape_i(i, k) for k in range(i.ndim)) if hasattr(i, "ndim") else None
-                 for i in node.inputs]
+    in_shapes = [_shape_vars(i, memo) for i in node.inputs]
     try:
         shapes = node.op.infer_shape(node, in_shapes)
         return _as_int64(shapes[x.index][d])
@@ -56,23 +66,10 @@ def local_shape_i_inferred(fgraph, node):
         return [constant(np.int64(1))]
     if x.owner is None or isinstance(x, Constant):
         return [constant(np.int64(x.data.shape[d]))] if isinstance(x, Constant) else None
-    res = inferred_length(x, d)
-    if res is None or res is node.outputs[0] or x in _ancestors(res):
-        return None
-    return [res]
-
-
-def _ancestors(v: Variable, limit: int = 64) -> set:
-    """Variables above `v` (a bounded search: shape expressions are small)."""
-    seen, stack = set(), [v]
-    while stack and len(seen) < limit:
-        u = stack.pop()
-        if u in seen:
-            continue
-        seen.add(u)
-        if u.owner is not None:
-            stack.extend(u.owner.inputs)
-    return seen
+    # one Shape_i per (variable, dimension) while x is in the graph: merge has less to do
+    memo = fgraph.__dict__.setdefault("_shape_i_memo", {})
+    res = inferred_length(x, d, memo)
+    return None if res is None or res is node.outputs[0] else [res]
 
 
 def length_matches(e: Variable, x: Variable, d: int, depth: int = 0) -> bool:
