@@ -125,7 +125,7 @@ class FunctionGraph:
             new = new2
         if var is new:
             return
-        if new in self._descendants_set(var):
+        if self._is_ancestor(var, new):
             raise InconsistencyError(f"replacing {var} by {new} would create a cycle")
         for node, i in list(self.clients.get(var, [])):
             self.change_input(node, i, new, reason)
@@ -133,6 +133,25 @@ class FunctionGraph:
     def replace_all(self, pairs, reason: str = "") -> None:
         for var, new in pairs:
             self.replace(var, new, reason)
+
+    @staticmethod
+    def _is_ancestor(var: Variable, new: Variable) -> bool:
+        """Whether `var` is above `new` (also through nodes not yet in the graph). The walk
+        stops at var's ancestors up to three levels up: var cannot be above them."""
+        above, level = set(), [var]
+        for _ in range(3):
+            level = [i for v in level if v.owner is not None for i in v.owner.inputs]
+            above.update(level)
+        seen, stack = set(), [new]
+        while stack:
+            v = stack.pop()
+            if v is var:
+                return True
+            if v in seen or v in above or v.owner is None:
+                continue
+            seen.add(v)
+            stack.extend(v.owner.inputs)
+        return False
 
     def _descendants_set(self, var: Variable) -> set:
         seen, stack = set(), [var]
