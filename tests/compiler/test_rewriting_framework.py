@@ -156,3 +156,20 @@ def test_checker_rejects_an_overwrite_of_a_value_read_later():
     fg.n_outputs, fg.update_targets, fg.n_explicit = 1, [], 1
     with pytest.raises(InconsistencyError, match="need not run before"):
         pipeline.check_graph(fg, "test")
+
+
+def test_a_replacement_closing_a_cycle_is_refused():
+    x = T.vector("x")
+    fg = FunctionGraph([x], [T.sin(T.exp(x))])
+    e = fg.outputs[0].owner.inputs[0]
+    with pytest.raises(InconsistencyError, match="cycle"):
+        fg.replace(e, T.cos(fg.outputs[0]))  # cos(sin(e)) is computed from e itself
+
+    @node_rewriter("exp")
+    def local_exp_to_its_own_reader(fgraph, node):
+        """exp(x) -> cos(sin(exp(x))) (would read itself: skipped)"""
+        return [T.cos(fgraph.outputs[0])]
+
+    equilibrium(fg, [local_exp_to_its_own_reader])
+    fg.check()
+    assert [str(n.op) for n in fg.toposort()] == ["Elemwise{exp}", "Elemwise{sin}"]

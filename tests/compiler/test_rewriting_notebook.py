@@ -10,7 +10,11 @@ from minitheano.ops.elemwise import Elemwise
 from minitheano.ops.gemm import Gemv, Ger
 from minitheano.ops.scalar import Composite
 
+from minitheano.compiler.mode import Mode
+
 from .rewriting_utils import ORACLE, PY, check_phases  # noqa: F401
+
+MODES = pytest.mark.parametrize("mode", [PY, Mode("numba")], ids=["py", "numba"])
 
 
 @pytest.fixture
@@ -48,7 +52,8 @@ def test_g_is_gemv_accumulating_b_then_an_inplace_sigmoid(values):
     np.testing.assert_allclose(g(*values[:3]), [0.9421594, 0.73722395, 0.67606977], rtol=0, atol=1e-8)
 
 
-def test_h_and_i_share_the_product_and_equal_the_unrewritten_graph(values):
+@MODES
+def test_h_and_i_share_the_product_and_equal_the_unrewritten_graph(values, mode):
     x, W, b = T.vector("x"), T.matrix("W"), T.vector("b")
     dot = T.dot(x, W)
     out = T.nnet.sigmoid(dot + b)
@@ -56,7 +61,7 @@ def test_h_and_i_share_the_product_and_equal_the_unrewritten_graph(values):
                                         [0.9421594, 0.73722395, 0.67606977]]),
                           ([dot + b, out], [[2.79048354, 1.03158954, 0.73576814],
                                             [0.9421594, 0.73722395, 0.67606977]])]:
-        fn = th.function([x, W, b], outs, mode=PY)
+        fn = th.function([x, W, b], outs, mode=mode)
         assert sum(isinstance(n.op, Gemv) for n in fn.fgraph.apply_nodes) == 1
         assert not any(type(n.op).__name__ == "Dot" for n in fn.fgraph.apply_nodes)
         got = fn(*values[:3])
@@ -66,14 +71,15 @@ def test_h_and_i_share_the_product_and_equal_the_unrewritten_graph(values):
             np.testing.assert_allclose(a, p, rtol=0, atol=1e-8)
 
 
-def test_cost_and_perform_updates_uses_gemv_ger_and_a_fused_inplace_update(values):
+@MODES
+def test_cost_and_perform_updates_uses_gemv_ger_and_a_fused_inplace_update(values, mode):
     x_val, W_val, b_val, y_val = values
     x, y = T.vector("x"), T.vector("y")
     W, b = th.shared(W_val, "W"), th.shared(b_val, "b")
     out = T.nnet.sigmoid(T.dot(x, W) + b)
     C = ((out - y) ** 2).sum()
     dC_dW, dC_db = th.grad(C, [W, b])
-    fn = th.function([x, y], C, updates=[(W, W - 0.1 * dC_dW), (b, b - 0.1 * dC_db)], mode=PY)
+    fn = th.function([x, y], C, updates=[(W, W - 0.1 * dC_dW), (b, b - 0.1 * dC_db)], mode=mode)
     nodes = fn.fgraph.toposort()
     kinds = [type(n.op).__name__ for n in nodes]
     assert kinds.count("Gemv") == 1 and kinds.count("Ger") == 1
