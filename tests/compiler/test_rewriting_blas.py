@@ -6,7 +6,7 @@ import pytest
 from minitheano import tensor as T
 from minitheano.graphlib import Constant
 from minitheano.ops.blas import Dot
-from minitheano.ops.gemm import Gemm, Gemv, Ger
+from minitheano.ops.gemm import Gemm, Gemv
 
 from .rewriting_utils import check_phases, compare, kinds, ops, rewrite  # noqa: F401
 

@@ -13,7 +13,7 @@ from .helpers import const, ew, n_clients
 CANON = ("canonicalize", "stabilize", "specialize")
 
 
-def _factors(fgraph, v, dtype: str, top: bool):
+def factors(fgraph, v, dtype: str, top: bool):
     """(sign, numerators, denominators) of `v`, expanding mul/true_div/neg nodes of `dtype`
     whose result is read only by the tree (the top node always)."""
     node = ew(v, "mul", "true_div", "neg")
@@ -21,7 +21,7 @@ def _factors(fgraph, v, dtype: str, top: bool):
             (not top and n_clients(fgraph, v) != 1):
         return 1, [v], []
     name = node.op.scalar_op.name
-    parts = [_factors(fgraph, i, dtype, False) for i in node.inputs]
+    parts = [factors(fgraph, i, dtype, False) for i in node.inputs]
     if name == "neg":
         s, n, d = parts[0]
         return -s, n, d
@@ -47,7 +47,7 @@ def local_mul_div_cancel(fgraph, node):
     out = node.outputs[0]
     if not out.dtype.startswith("float"):
         return None
-    sign, num, den = _factors(fgraph, out, out.dtype, True)
+    sign, num, den = factors(fgraph, out, out.dtype, True)
     if not den:
         return None
     num, rest_den, cancelled = list(num), [], False
@@ -100,7 +100,7 @@ def local_mul_distribute_to_cancel(fgraph, node):
         if s is None or n_clients(fgraph, v) != 1 or v.dtype != out.dtype or len(s.inputs) > 4:
             continue
         others = node.inputs[:k] + node.inputs[k + 1:]
-        dens = [_factors(fgraph, t, out.dtype, True)[2] for t in s.inputs]
+        dens = [factors(fgraph, t, out.dtype, True)[2] for t in s.inputs]
         if not any(d is o for den in dens for d in den for o in others):
             continue
         terms = [mul(t, *others) for t in s.inputs]

@@ -6,7 +6,7 @@ import numpy as np
 
 from ...ops.basic import constant
 from ...ops.elemwise import (Elemwise, expm1, log1p, mul, neg, softplus, sub, true_div)
-from .algebra import _factors
+from .algebra import factors
 from .framework import node_rewriter, register
 from .helpers import as_type, const, ew, scalar_value
 
@@ -129,7 +129,7 @@ if nnet is not None:
         out = node.outputs[0]
         if dy.dtype != out.dtype or sm.type != out.type:
             return None
-        sign, num, den = _factors(fgraph, dy, dy.dtype, True)
+        sign, num, den = factors(fgraph, dy, dy.dtype, True)
         hit = next((k for k, d in enumerate(den) if _divides_by(d, sm, num)), None)
         if hit is None:
             return None
