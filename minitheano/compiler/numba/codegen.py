@@ -25,8 +25,9 @@ class Codegen:
     """Generates the module source for `fgraph`; names are positional (v3, i0, c1) so equal
     graph structures give equal source, which is the disk-cache key."""
 
-    def __init__(self, fgraph: FunctionGraph):
+    def __init__(self, fgraph: FunctionGraph, snapshot: bool = False):
         self.fgraph = fgraph
+        self.snapshot = snapshot  # return a copy of every node output, taken when computed
         self.names: dict[Variable, str] = {}
         self.roots: dict[Variable, frozenset] = {}
         self.imports: dict[str, str] = {}
@@ -113,11 +114,17 @@ class Codegen:
             else:
                 self.params.append(f"i{k}")
                 self.names[v] = f"i{k}"
+        snaps = []
         for node in fg.toposort():
             self._defined = []
             ctx = self.lower_node(node)
+            for o in node.outputs if self.snapshot else ():
+                snaps.append(self.fresh("snap"))
+                self._defined.append(snaps[-1])
+                e = self.expr(o)
+                ctx.lines.append(f"    {snaps[-1]} = " + (f"{e}.copy()" if o.ndim else f"np.asarray({e})"))
             self._blocks.append(_Block(node, ctx.lines, set(self._defined), ctx.droppable))
-        returns = self._returns()
+        returns = snaps if self.snapshot else self._returns()
         body = self._live_lines(returns)
         head = ["import math", "import numpy as np", "from numba import njit"]
         head += [f"import {m} as {a}" for a, m in sorted(self.imports.items())]

@@ -21,9 +21,12 @@ class NumbaLinker:
 
     name = "numba"
 
+    def __init__(self, snapshot: bool = False):
+        self.snapshot = snapshot  # DebugMode: return every node's outputs, in order
+
     def make_thunk(self, fgraph: FunctionGraph) -> Callable:
         _load_lowerings()
-        gen = Codegen(fgraph)
+        gen = Codegen(fgraph, self.snapshot)
         source = gen.generate()
         if config.dump_source:
             print(source)
