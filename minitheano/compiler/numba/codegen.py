@@ -99,7 +99,8 @@ class Codegen:
         op = str(node.op)
         op = op if len(op) <= 60 else op[:57] + "..."
         outs = ", ".join(self.names.get(o, "?") for o in node.outputs)
-        ins = ", ".join(self.names.get(v) or self.expr(v) for v in node.inputs)
+        ins = ", ".join(self.names.get(v) or (self.expr(v) if v.ndim == 0 else "const")
+                        for v in node.inputs)
         return f"{outs} = {op}({ins})"
 
     def generate(self) -> str:
@@ -141,7 +142,7 @@ class Codegen:
         n_out = getattr(fg, "n_outputs", len(fg.outputs))
         targets = list(getattr(fg, "update_targets", []))
         external = {v for v in fg.inputs} | {v for v in self.roots if isinstance(v, Constant)}
-        seen: set = set()
+        seen: set = set()  # roots of the outputs returned without a copy
         res = []
         for k, v in enumerate(fg.outputs):
             e = self.expr(v)
@@ -149,11 +150,13 @@ class Codegen:
                 res.append(f"np.asarray({e})")
                 continue
             roots = self.roots.get(v, frozenset([v]))
-            own_update = k >= n_out and k - n_out < len(targets) and \
-                roots <= {targets[k - n_out]} and not (roots & seen)
-            if not own_update and (roots & external or roots & seen):
+            ext = roots & external
+            is_update = n_out <= k < n_out + len(targets)
+            own_update = is_update and ext <= {targets[k - n_out]}  # W <- f(W) inplace
+            if (ext and not own_update) or roots & seen:
                 e = f"{e}.copy()"
-            seen |= roots
+            else:
+                seen |= roots
             res.append(e)
         return res
 

@@ -1,7 +1,7 @@
 """Scalar expressions of scalar ops (and fused Composite bodies) in Numba source.
 
 Each ScalarOp's own `code` is used, except where Numba's scalar semantics differ from numpy's
-(NaN propagation of maximum/minimum, `~` on booleans); the result is cast to the op's dtype
+(NaN propagation of maximum/minimum, `~` on booleans, floor/ceil of nan); the result is cast to the op's dtype
 where Numba's scalar typing could give another one (small ints, float32, floor -> int).
 """
 from __future__ import annotations
@@ -36,6 +36,8 @@ def _sgn(a, dtype):
 
 OVERRIDES: dict[str, Callable[..., str]] = {
     "maximum": _maximum, "minimum": _minimum, "invert": _invert, "sgn": _sgn,
+    # math.floor/ceil return Python ints (wrong for nan/inf); numpy's keep floats
+    "floor": lambda a, dtype: f"np.floor({a})", "ceil": lambda a, dtype: f"np.ceil({a})",
 }
 
 # ops whose Numba result already has the op's dtype when every input has it
