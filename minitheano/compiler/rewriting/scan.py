@@ -3,12 +3,15 @@ the last step of outputs read only there, drop unused outputs and inputs, and re
 step graph with the pipeline itself."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ...graphlib import Constant, FunctionGraph, Variable, toposort
 from ...ops.basic import Shape_i, patternbroadcast, reshape, shape_i
 from ...ops.blas import Dot, dot
 from ...ops.elemwise import DimShuffle, Elemwise
 from ...ops.scan import Scan
 from ...ops.scan.rebuild import ScanParts, SeqPart
+from ...ops.scan.utils import graph_key
 from ...ops.subtensor import Subtensor
 from .framework import graph_rewriter, node_rewriter, register
 from .helpers import ew, scalar_value
@@ -16,13 +19,45 @@ from .helpers import ew, scalar_value
 CANON = ("canonicalize", "stabilize", "specialize")
 
 
+@register("merge", "canonicalize", tags=("scan", "fast_compile"))
+@graph_rewriter
+def scan_merge_extended(fgraph) -> int:
+    """for(step) and for(step with extra outputs) on the same inputs -> the second one (the
+    gradient's forward loop also returns the intermediates the backward loop reads)."""
+    changes = 0
+    nodes = [n for n in fgraph.toposort() if isinstance(n.op, Scan)]
+    for a in nodes:
+        for b in nodes:
+            if a is not b and a in fgraph.apply_nodes and b in fgraph.apply_nodes and \
+                    _extends(b, a):
+                for old, new in zip(a.outputs, b.outputs):
+                    if old in fgraph.variables:
+                        fgraph.replace(old, new, reason="scan_merge_extended")
+                changes += 1
+    return changes
+
+
+def _extends(b, a) -> bool:
+    """Whether Scan node b computes all of a's outputs (first) from the same inputs."""
+    ia, ib = a.op.info, b.op.info
+    if len(b.outputs) <= len(a.outputs) or len(a.inputs) != len(b.inputs) or \
+            any(x is not y for x, y in zip(a.inputs, b.inputs)):
+        return False
+    if ia.n_rec != ib.n_rec or a.op.inner_rewritten != b.op.inner_rewritten or \
+            replace(ib, n_nit_sot=ia.n_nit_sot, keep_last=ib.keep_last[:ia.n_outs]) != ia:
+        return False
+    return graph_key(b.op.inner_inputs, b.op.inner_outputs[:ia.n_outs]) == a.op.graph_key
+
+
 @register(*CANON, tags=("scan", "fast_compile"))
 @node_rewriter(Scan)
 def scan_remove_unused(fgraph, node):
-    """Scan outputs nobody reads -> gone (with the inputs only they needed)."""
+    """Scan outputs nobody reads -> gone (with the inputs only they needed); an outer value
+    passed twice -> passed once."""
     used = {k for k, o in enumerate(node.outputs) if fgraph.clients.get(o)}
     parts = ScanParts.from_node(node)
     before = _layout(parts)
+    parts.merge_inputs()
     parts.prune(keep=used)
     if _layout(parts) == before:
         return None

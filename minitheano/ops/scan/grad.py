@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...graphlib import Variable, ancestors, clone_replace
-from ..basic import alloc, as_tensor_variable, concatenate, constant, shape_i, stack
-from ..elemwise import le, minimum, switch
+from dataclasses import replace
+
+from ...graphlib import Variable, ancestors, clone_replace, toposort
+from ..basic import (MakeVector, Reshape, Shape, Shape_i, SpecifyBroadcastable, alloc,
+                     as_tensor_variable, concatenate, constant, shape_i, stack)
+from ..elemwise import DimShuffle, le, minimum, switch
+from ..subtensor import Subtensor
 from .op import Scan, ScanInfo
 from .utils import add_time, as_type, is_zero, merge_duplicates
 
@@ -31,10 +35,6 @@ def scan_grad(op: Scan, inputs: list[Variable], output_grads: list[Variable]) ->
     from ...gradient import grad  # the vector-Jacobian product of the step graph
     info = op.info
     n, seqs, inits, non_seqs = info.split_outer(inputs)
-    full = op if not any(info.keep_last) else op.with_info(keep_last=(False,) * info.n_outs)
-    fwd = full(*inputs)
-    fwd = fwd if isinstance(fwd, list) else [fwd]
-    states, ys = fwd[:info.n_rec], fwd[info.n_rec:]
     truncated = info.truncate_gradient > 0
     n_b = minimum(n, info.truncate_gradient) if truncated else n
 
@@ -54,7 +54,7 @@ def scan_grad(op: Scan, inputs: list[Variable], output_grads: list[Variable]) ->
     # backward carries: pending state gradients, then non-sequence gradient sums
     carries = [[ph(op.state_type(j), f"d{j}[t-{m + 1}]") for m in range(info.lookback(j))]
                if rec_float[j] else [] for j in range(info.n_rec)]
-    step_g = []  # (placeholder, outer history gradient) of direct output gradients
+    step_g = []  # (placeholder, outer gradient, output index) of direct output gradients
     known: dict[Variable, Variable] = {}
     cloned = clone_replace(op.inner_outputs, dict(zip(op.inner_inputs, new_in)))
 
@@ -68,7 +68,7 @@ def scan_grad(op: Scan, inputs: list[Variable], output_grads: list[Variable]) ->
         G = carries[j][0]
         if not info.keep_last[j] and not is_zero(g):
             gp = ph(op.state_type(j), f"g{j}[t]")
-            step_g.append((gp, as_type(g, add_time(op.state_type(j)))))
+            step_g.append((gp, as_type(g, add_time(op.state_type(j))), j))
             G = G + gp
         add_known(cloned[j], G)
     for m in range(info.n_nit_sot):
@@ -76,13 +76,9 @@ def scan_grad(op: Scan, inputs: list[Variable], output_grads: list[Variable]) ->
         g = output_grads[k]
         if not is_float(op.inner_outputs[k]) or is_zero(g):
             continue
-        if info.keep_last[k]:  # only the last step has a gradient
-            rest = [shape_i(ys[m], d) for d in range(1, ys[m].ndim)]
-            parts = [alloc(constant(np.zeros((), g.dtype)), n - 1, *rest),
-                     g.dimshuffle("x", *range(g.ndim))]
-            g = concatenate(parts[::-1] if info.reverse else parts)
         gp = ph(op.inner_outputs[k].type, f"g{k}[t]")
-        step_g.append((gp, as_type(g, add_time(op.inner_outputs[k].type))))
+        step_g.append((gp, g if info.keep_last[k] else
+                       as_type(g, add_time(op.inner_outputs[k].type)), k))
         add_known(cloned[k], gp)
     if not known:
         return [None] * len(inputs)
@@ -118,12 +114,28 @@ def scan_grad(op: Scan, inputs: list[Variable], output_grads: list[Variable]) ->
     # reuse forward values instead of recomputing the step's outputs
     b_outs = merge_duplicates(new_carries + new_acc + nit + cloned,
                               new_in + [c for cs in carries for c in cs] + acc +
-                              [p for p, _ in step_g])
+                              [p for p, *_ in step_g])
     b_outs, cloned_m = b_outs[:-len(cloned)], b_outs[-len(cloned):]
+    b_phs = new_in + [c for cs in carries for c in cs] + acc + [p for p, *_ in step_g]
+    saved = _saved_intermediates(b_outs, cloned_m, b_phs)
+    saved_ph = [ph(v.type, f"{v.name or 'saved'}[t]") for v in saved]
     reuse = {c: p for c, p in zip(cloned_m, out_ph) if c.owner is not None}
+    reuse.update(zip(saved, saved_ph))
     if reuse:
         b_outs = clone_replace(b_outs, reuse)
     used = set(ancestors(b_outs))
+
+    # the forward loop, also returning the intermediates the backward loop reads
+    extra = clone_replace(saved, dict(zip(new_in, op.inner_inputs))) if saved else []
+    full = Scan(op.inner_inputs, op.inner_outputs + extra,
+                replace(info, n_nit_sot=info.n_nit_sot + len(extra),
+                        keep_last=(False,) * (info.n_outs + len(extra))),
+                op.name, op.output_names + [f"saved {k}" for k in range(len(extra))])
+    fwd = full(*inputs)
+    fwd = fwd if isinstance(fwd, list) else [fwd]
+    states, ys = fwd[:info.n_rec], fwd[info.n_rec:info.n_outs]
+    step_g = [(p, _last_only(g, ys[k - info.n_rec], n, info.reverse)
+               if k >= info.n_rec and info.keep_last[k] else g) for p, g, k in step_g]
 
     # backward sequences: forward sequence entries, state histories, outputs, gradients
     b_seq, b_seq_taps, b_seq_phs = [], [], []
@@ -163,6 +175,8 @@ def scan_grad(op: Scan, inputs: list[Variable], output_grads: list[Variable]) ->
             add_seq(view(ys[m]), [(0, out_ph[info.n_rec + m])])
     for p, g in step_g:
         add_seq(view(g), [(0, p)])
+    for p, x in zip(saved_ph, fwd[info.n_outs:]):
+        add_seq(view(x), [(0, p)])
 
     # carries' initial values: zeros, or the gradient of a keep-last output
     carry_init = []
@@ -223,6 +237,47 @@ def scan_grad(op: Scan, inputs: list[Variable], output_grads: list[Variable]) ->
     acc_of = dict(zip(ns_grad_ids, fin_acc))
     grads += [acc_of.get(i) for i in range(info.n_non_seqs)]
     return grads
+
+
+def _last_only(g: Variable, y: Variable, n: Variable, reverse: bool) -> Variable:
+    """The history gradient of an output kept only at its last step: zeros, then g."""
+    rest = [shape_i(y, d) for d in range(1, y.ndim)]
+    parts = [alloc(constant(np.zeros((), g.dtype)), n - 1, *rest),
+             g.dimshuffle("x", *range(g.ndim))]
+    return concatenate(parts[::-1] if reverse else parts)
+
+
+_VIEWS = (DimShuffle, Subtensor, SpecifyBroadcastable, Reshape, Shape, Shape_i, MakeVector)
+
+
+def _saved_intermediates(b_outs: list, fwd_outs: list, inputs: list) -> list:
+    """Forward-step values (not outputs, not cheap views of inputs) that the backward step
+    reads: the forward loop stores them instead of the backward loop recomputing them."""
+    inputs_set = set(inputs)
+    fwd = {v for v in ancestors(fwd_outs, blockers=inputs)
+           if v.owner is not None and v not in inputs_set}
+    cheap: dict = {}
+
+    def is_cheap(v) -> bool:
+        if v.owner is None or v in inputs_set:
+            return True
+        if v not in cheap:
+            cheap[v] = isinstance(v.owner.op, _VIEWS) and all(map(is_cheap, v.owner.inputs))
+        return cheap[v]
+
+    keep, res = set(fwd_outs), []
+
+    def consider(v) -> None:
+        if v in fwd and v not in keep and v not in res and not is_cheap(v):
+            res.append(v)
+
+    for node in toposort(b_outs, blockers=inputs):
+        if not any(o in fwd for o in node.outputs):  # a node of the backward step proper
+            for v in node.inputs:
+                consider(v)
+    for v in b_outs:
+        consider(v)
+    return res
 
 
 def _place(g: Variable, x: Variable, start, stop) -> Variable:

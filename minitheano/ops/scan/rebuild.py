@@ -77,6 +77,26 @@ class ScanParts:
         for part, o in zip(self.recs + self.nits, outs):
             part.out = o
 
+    def merge_inputs(self) -> None:
+        """One inner input per distinct outer value: a non-sequence given twice, or the same
+        sequence tap twice, becomes one placeholder."""
+        mapping, first = {}, {}
+        for v, ph in self.non_seqs:
+            if v in first:
+                mapping[ph] = first[v]
+            else:
+                first[v] = ph
+        taps = {}
+        for s in self.seqs:
+            for o, ph in s.taps:
+                key = (s.outer, o)
+                if key in taps:
+                    mapping[ph] = taps[key]
+                else:
+                    taps[key] = ph
+        if mapping:
+            self.replace_inner(mapping)
+
     def prune(self, keep: set | None = None) -> None:
         """Drop the outputs not in `keep` (sources) unless another kept output needs their
         states, then every sequence tap and non-sequence no kept output reads."""
