@@ -41,6 +41,8 @@ class Codegen:
 
     # -- names ---------------------------------------------------------------------------------
     def fresh(self, prefix: str) -> str:
+        if prefix in ("i", "c"):  # i<k> / c<k> name the function's inputs and constants
+            prefix += "_"
         return f"{prefix}{next(self._counter)}"
 
     def define(self, var: Variable) -> str:
