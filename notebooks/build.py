@@ -758,10 +758,247 @@ COMPILER = [
     """),
 ]
 
+# --------------------------------------------------------------------------------------------
+SCAN = [
+    md("""
+    # Loops with `scan`, and training a recurrent model
+
+    `theano.scan` writes a loop as a graph: a *step function* is called once on symbolic
+    placeholders to build the loop body, and the whole loop becomes one operation (`for`) in
+    the outer graph. It can therefore be rewritten, compiled (the loop runs inside the
+    generated Numba code) and differentiated (backpropagation through time) like any other
+    operation. This notebook goes through the classic Theano loop examples, the gradient of a
+    small recurrent network, and trains the binary-addition RNN of `minitheano.models`.
+    """),
+    code("""
+    import numpy as np
+    import matplotlib.pyplot as plt
+    import minitheano as theano
+    from minitheano import tensor as T
+    from minitheano.printing import debugprint
+    """),
+    md("""
+    ## A first loop: cumulative sum
+
+    The step function receives, in order, the current element of each *sequence*, the
+    previous value of each fed-back output (its initial value comes from `outputs_info`),
+    then the *non-sequences*. `scan` returns the outputs of all steps, stacked, and a
+    dictionary of updates (empty here).
+    """),
+    code("""
+    x = T.dvector('x')
+    partial_sums, updates = theano.scan(lambda x_t, total: total + x_t,
+                                        sequences=x, outputs_info=T.constant(0.0))
+    cumsum = theano.function([x], partial_sums)
+    cumsum(np.arange(1.0, 6.0))
+    """),
+    md("""
+    In `debugprint`, the loop is one node, `for{cpu,scan_fn}`, whose inputs are the number
+    of steps, the sequence and the initial state; its body is printed under *Inner graphs*,
+    where `x[t]` is the current element.
+    """),
+    code("debugprint(cumsum)"),
+    md("""
+    ## The classic examples
+
+    A symbolic number of steps, `n_steps`, and a non-sequence: `A` raised elementwise to the
+    power `k` by repeated multiplication. Only the last step is needed, and the compiled loop
+    keeps only that one instead of the whole history.
+    """),
+    code("""
+    A = T.dmatrix('A')
+    k = T.iscalar('k')
+    powers, _ = theano.scan(lambda previous, A: previous * A,
+                            outputs_info=T.ones_like(A), non_sequences=A, n_steps=k)
+    power = theano.function([A, k], powers[-1])
+    power(np.array([[1.0, 2.0], [3.0, 4.0]]), 3)
+    """),
+    md("""
+    The compiled graph has no `[-1]` left: the loop itself now outputs its last state, and
+    the multiplication in its body overwrites the state buffer in place.
+    """),
+    code("debugprint(power)"),
+    md("""
+    Two sequences at once: the terms $c_i z^i$ of a polynomial, from its coefficients and the
+    exponents `0, 1, 2, ...`; here $1 + 0 \\cdot 3 + 2 \\cdot 3^2 = 19$.
+    """),
+    code("""
+    coefficients = T.dvector('coefficients')
+    z = T.dscalar('z')
+    terms, _ = theano.scan(lambda c, i, z: c * z ** i,
+                           sequences=[coefficients, T.arange(coefficients.shape[0])],
+                           non_sequences=z)
+    polynomial = theano.function([coefficients, z], terms.sum())
+    polynomial(np.array([1.0, 0.0, 2.0]), 3.0)
+    """),
+    md("""
+    Taps reach further back: with `taps=[-2, -1]` the step sees the two previous values,
+    and the initial value holds the two values before the first step.
+    """),
+    code("""
+    first_two = T.dvector('first_two')
+    fibonacci, _ = theano.scan(lambda before_last, last: before_last + last,
+                               outputs_info=dict(initial=first_two, taps=[-2, -1]), n_steps=10)
+    theano.function([first_two], fibonacci)(np.array([0.0, 1.0]))
+    """),
+    md("""
+    A step may also return updates for shared variables; `scan` hands them back, to be
+    passed to `function`. Here a shared counter counts the steps:
+    """),
+    code("""
+    count = theano.shared(0, name='count')
+
+    def double_and_count(x_t):
+        return 2 * x_t, {count: count + 1}
+
+    doubled, count_updates = theano.scan(double_and_count, sequences=x)
+    double = theano.function([x], doubled, updates=count_updates)
+    print(double(np.arange(4.0)), count.get_value())
+    print(double(np.arange(3.0)), count.get_value())
+    """),
+    md("""
+    ## Gradients through a loop
+
+    `grad` differentiates through `scan` by backpropagation through time: the gradient is a
+    second loop that walks the steps in reverse. A small tanh RNN,
+    $h_t = \\tanh(x_t U + h_{t-1} W)$, shows it. In the compiled forward pass, the input
+    products $x_t U$ of all steps were moved out of the loop into one matrix product (`Gemm`),
+    and only $h_{t-1} W$ (a `Gemv`) is left in the body.
+    """),
+    code("""
+    X = T.dmatrix('X')        # one row per time step
+    h0 = T.dvector('h0')
+    W = T.dmatrix('W')
+    U = T.dmatrix('U')
+
+    def rnn(X, h0, W, U):
+        hs, _ = theano.scan(lambda x_t, h, W, U: T.tanh(T.dot(x_t, U) + T.dot(h, W)),
+                            sequences=X, outputs_info=h0, non_sequences=[W, U], name='rnn')
+        return hs
+
+    hs = rnn(X, h0, W, U)
+    debugprint(theano.function([X, h0, W, U], hs))
+    """),
+    code("""
+    cost = (hs ** 2).sum()
+    gW, gU, gh0 = theano.grad(cost, [W, U, h0])
+    cost_and_grads = theano.function([X, h0, W, U], [cost, gW, gU, gh0])
+    debugprint(cost_and_grads)
+    """),
+    md("""
+    The same gradient by hand in numpy, as one writes backpropagation through time: run the
+    loop forward, then walk back, carrying the gradient of the state.
+    """),
+    code("""
+    def numpy_cost_and_grads(X, h0, W, U):
+        hs = [h0]
+        for x_t in X:
+            hs.append(np.tanh(x_t @ U + hs[-1] @ W))
+        gW, gU, dh = np.zeros_like(W), np.zeros_like(U), np.zeros_like(h0)
+        for t in reversed(range(len(X))):
+            dh = dh + 2 * hs[t + 1]                 # d cost / d h_t, from the cost and step t+1
+            da = dh * (1 - hs[t + 1] ** 2)          # through tanh
+            gW += np.outer(hs[t], da)
+            gU += np.outer(X[t], da)
+            dh = W @ da                             # on to h_{t-1}
+        return sum((h ** 2).sum() for h in hs[1:]), gW, gU, dh
+
+    rng = np.random.RandomState(0)
+    values = [rng.randn(25, 3), rng.randn(4), 0.5 * rng.randn(4, 4), rng.randn(3, 4)]
+    ours = cost_and_grads(*values)
+    reference = numpy_cost_and_grads(*values)
+    print('cost', ours[0])
+    print('max difference:', max(np.abs(a - b).max() for a, b in zip(ours, reference)))
+    """),
+    md("""
+    `verify_grad` agrees with finite differences too, for all four inputs at once:
+    """),
+    code("""
+    X_short = values[0][:6]   # 6 steps: finite differences need two calls per number
+    theano.gradient.verify_grad(rnn, [X_short] + values[1:], rng=rng)
+    print('gradient through scan verified')
+    """),
+    md("""
+    ### A Jacobian with `scan`
+
+    This is how the Theano tutorial computes a Jacobian: loop over the indices of `y` and
+    take one gradient per step. The loop's length is only known at run time.
+    """),
+    code("""
+    y = x ** 2 + T.sin(x)
+    J, _ = theano.scan(lambda i, y, x: theano.grad(y[i], x),
+                       sequences=T.arange(y.shape[0]), non_sequences=[y, x])
+    jacobian = theano.function([x], J)
+    x_val = np.array([0.0, 1.0, 2.0])
+    print(jacobian(x_val))
+    print(np.diag(2 * x_val + np.cos(x_val)))
+    """),
+    md("""
+    ## Training a model: binary addition
+
+    `minitheano.models` holds the networks of the project's seed documents. The smallest is
+    the binary-addition RNN (after Andrew Trask's numpy tutorial): it reads the bits of two
+    8-bit numbers from the least significant end, with a hidden state of 16 units, and must
+    output the bits of their sum, learning to carry. `build_binary_addition` builds it with
+    `scan` and compiles `train` (one SGD step on one example, returning the summed absolute
+    error) and `predict`. In `predict`, the input products of all 8 steps are again one `Gemm`
+    before the loop, and the output layer one `Gemm` after it.
+    """),
+    code("""
+    from minitheano.models.binary_addition import bits_lsb_first, build_binary_addition
+
+    net = build_binary_addition(hidden_dim=16, alpha=0.1, rng=np.random.RandomState(0))
+    debugprint(net.predict)
+    """),
+    md("""
+    Each example is a random pair below 128 (so that the sum fits in 8 bits); the target is
+    the sum's bits, least significant first.
+    """),
+    code("""
+    def sum_bits(a, b):
+        return np.unpackbits(np.uint8(a + b))[::-1].astype(np.float64)
+
+    rng = np.random.RandomState(1)
+    errors = []
+    for step in range(10000):
+        a, b = rng.randint(128), rng.randint(128)
+        error, _ = net.train(bits_lsb_first(a, b), sum_bits(a, b))
+        errors.append(float(error))
+        if step % 2000 == 0:
+            print(f'step {step:5d}  error {np.mean(errors[-200:]):.3f}')
+    print(f'step {step:5d}  error {np.mean(errors[-200:]):.3f}')
+    """),
+    code("""
+    window = 200
+    smoothed = np.convolve(errors, np.ones(window) / window, mode='valid')
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.plot(np.arange(window - 1, len(errors)), smoothed)
+    ax.set_xlabel('training example')
+    ax.set_ylabel(f'summed |error| over 8 bits\\n(mean of {window})')
+    ax.set_title('binary-addition RNN')
+    fig.tight_layout()
+    plt.show()
+    """),
+    md("Once trained, the network adds numbers it has not necessarily seen:"),
+    code("""
+    test = np.random.RandomState(2).randint(128, size=(1000, 2))
+    correct = sum(net.add(int(a), int(b)) == a + b for a, b in test)
+    print(f'{correct} of {len(test)} random sums right')
+    for a, b in test[:5]:
+        print(f'{a} + {b} = {net.add(int(a), int(b))}')
+    """),
+    md("""
+    The bigger models of `minitheano.models` (the char-RNN of min-char-rnn, the peephole LSTM,
+    SuperSpike) are built the same way; `python -m minitheano.models.demo` trains the char-RNN
+    on Shakespeare.
+    """),
+]
+
 NOTEBOOKS = {
     "01_intro_to_minitheano": INTRO,
     "02_graphs_and_gradients": GRAPHS,
     "03_rewrites_and_numba": COMPILER,
+    "04_scan_and_models": SCAN,
 }
 
 

@@ -15,12 +15,17 @@ nbclient = pytest.importorskip("nbclient", reason="nbclient is not installed (pi
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
-# numbers each notebook must print (whitespace removed), beyond running without errors
+# what each notebook must print (whitespace removed), beyond running without errors
 EXPECTED = {
     "01_intro_to_minitheano": ["[1.79048354,0.03158954,-0.26423186]",  # f(x_val, W_val)
                                "[0.9421594,0.73722395,0.67606977]",    # g(x_val, W_val, b_val)
                                "[1.90651511,0.60431744,-0.64253361]",  # givens and clone
                                "[1.785870620.00189954-0.28566499]"],   # shared W: f(x_val)
+    "02_graphs_and_gradients": ["bothgradientsagreewithfinitedifferences",
+                                "differsfromfinitedifferences"],  # the wrong as_op grad
+    "03_rewrites_and_numba": ["inputsunchanged:True"],
+    "04_scan_and_models": ["[1.,2.,3.,5.,8.,13.,21.,34.,55.,89.]",  # Fibonacci with taps
+                           "gradientthroughscanverified"],
 }
 
 
@@ -89,3 +94,6 @@ def test_notebook_runs_top_to_bottom(path, tmp_path):
     text = _text(nb)
     for expected in EXPECTED.get(path.stem, []):
         assert expected in text, f"{path.name}: outputs lack {expected}"
+    if path.stem == "04_scan_and_models":  # scan's BPTT equals the hand-written numpy one
+        diff = re.search(r"maxdifference:([-+.e\d]+)", text)
+        assert diff and float(diff.group(1)) < 1e-8, diff
