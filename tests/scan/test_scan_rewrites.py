@@ -7,7 +7,7 @@ import minitheano as th
 from minitheano import tensor as T
 from minitheano import Mode
 from minitheano.compiler.rewriting import pipeline
-from minitheano.graphlib import toposort
+from minitheano.graphlib import ancestors, toposort
 from minitheano.ops.blas import Dot
 from minitheano.ops.gemm import Gemm, Gemv
 from minitheano.ops.scan import Scan
@@ -151,3 +151,36 @@ def test_shared_updates_survive_rewrites():
     got = f(xv)
     np.testing.assert_allclose(got, xv @ W.get_value())
     np.testing.assert_allclose(acc.get_value(), (xv @ W.get_value()).sum(0))
+
+
+def test_weight_gradient_sum_is_one_product_after_the_loop():
+    """dU = sum_t h[t-1]^T d[t]: the backward loop stores d[t]; one product follows it."""
+    x, h0, U = T.tensor3("x"), T.matrix("h0"), T.matrix("U")
+    hs, _ = th.scan(lambda x_t, h, U: T.tanh(x_t + T.dot(h, U)), sequences=x, outputs_info=h0,
+                    non_sequences=U)
+    gU, gh0 = th.grad((hs ** 2).sum(), [U, h0])
+    f = compile_both([x, h0, U], [gU, gh0], [rng.normal(size=(6, 2, 3)), rng.normal(size=(2, 3)),
+                                             0.5 * rng.normal(size=(3, 3))])
+    (back,) = [n for n in scans(f) if n.op.info.reverse]
+    assert back.op.info.n_rec == 1 and back.op.info.n_nit_sot == 1
+    stored = back.outputs[1]
+    assert [n for n in f.fgraph.toposort()
+            if isinstance(n.op, PRODUCTS) and stored in ancestors(n.inputs)]
+
+
+def test_backward_loop_reads_stored_gates_instead_of_recomputing():
+    x, h0, U, V = T.matrix("x"), T.vector("h0"), T.matrix("U"), T.matrix("V")
+
+    def step(x_t, h, U, V):
+        return T.nnet.sigmoid(x_t + T.dot(h, U)) * T.tanh(T.dot(h, V))
+
+    hs, _ = th.scan(step, sequences=x, outputs_info=h0, non_sequences=[U, V])
+    cost = (hs ** 2).sum()
+    grads = th.grad(cost, [U, V, h0])
+    f = compile_both([x, h0, U, V], [cost] + grads,
+                     [rng.normal(size=(5, 3)), rng.normal(size=3), rng.normal(size=(3, 3)),
+                      rng.normal(size=(3, 3))])
+    loops = scans(f)
+    assert len(loops) == 2  # the cost's forward loop is the gradient's forward loop
+    (back,) = [n for n in loops if n.op.info.reverse]
+    assert not [n for n in inner_nodes(back) if "tanh" in str(n.op) or "sigmoid" in str(n.op)]

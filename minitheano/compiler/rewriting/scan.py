@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ...graphlib import Constant, FunctionGraph, Variable, toposort
+from ...graphlib import Constant, FunctionGraph, Variable, ancestors, toposort
 from ...ops.basic import Shape_i, patternbroadcast, reshape, shape_i
 from ...ops.blas import Dot, dot
 from ...ops.elemwise import DimShuffle, Elemwise
 from ...ops.scan import Scan
-from ...ops.scan.rebuild import ScanParts, SeqPart
+from ...ops.scan.rebuild import NitPart, ScanParts, SeqPart
 from ...ops.scan.utils import graph_key
 from ...ops.subtensor import Subtensor
 from .framework import graph_rewriter, node_rewriter, register
@@ -171,6 +171,67 @@ def _exact_length(n: Variable, x: Variable, top: int) -> bool:
     node = n.owner
     return node is not None and isinstance(node.op, Shape_i) and node.op.i == 0 and \
         node.inputs[0] is x
+
+
+@register("canonicalize", tags=("scan",))
+@node_rewriter(Scan)
+def scan_hoist_accumulation(fgraph, node):
+    """for(A <- A + dot(x[t]^T, q[t])) -> A0 + dot(X^T, Q) after the loop, q stored per step:
+    one large product instead of one small product per step (weight gradients of BPTT)."""
+    if node.op.inner_rewritten:
+        return None
+    parts = ScanParts.from_node(node)
+    tap_of = {ph: (s, o) for s in parts.seqs for o, ph in s.taps}
+    others = [p.out for p in parts.recs + parts.nits]
+    for r in parts.recs:
+        if not (r.keep_last and r.init_is_state and len(r.taps) == 1):
+            continue
+        (_, acc), out = r.taps[0], r.out
+        term = _added_to(out, acc)
+        if term is None or term.owner is None or not isinstance(term.owner.op, Dot):
+            continue
+        left, right = term.owner.inputs
+        whole = _transposed_steps(left, tap_of, parts.n_steps)
+        if whole is None or left.ndim != 2 or right.ndim != 2 or \
+                any(acc in ancestors([o]) for o in others if o is not out):
+            continue
+        if acc in ancestors([right]):
+            continue
+        parts.recs = [q for q in parts.recs if q is not r]
+        parts.nits.append(NitPart(right, False, None))
+        parts.prune()
+        outs: list = []
+        res = parts.apply(node, outs)
+        Q = outs[-1]  # the stored q[t], (n, b, out)
+        rows = shape_i(Q, 0) * shape_i(Q, 1)
+        Xt = reshape(whole.dimshuffle(1, 0, 2), [shape_i(whole, 1), rows])
+        res[node.outputs[r.source]] = r.init + dot(Xt, reshape(Q, [rows, shape_i(Q, 2)]))
+        return res
+    return None
+
+
+def _added_to(out: Variable, acc: Variable) -> Variable | None:
+    """x when `out` is acc + x (acc read nowhere else in the sum), else None."""
+    node = ew(out, "add")
+    if node is None or len(node.inputs) != 2 or acc not in node.inputs:
+        return None
+    term = node.inputs[1] if node.inputs[0] is acc else node.inputs[0]
+    return None if term is acc or acc in ancestors([term]) else term
+
+
+def _transposed_steps(v: Variable, tap_of: dict, n: Variable) -> Variable | None:
+    """The (n, a, b) stack over the loop's steps of the (a, b) step value `v`, when v is a
+    sequence entry or the transpose of one; None otherwise. (Order does not matter: it is
+    summed over the steps.)"""
+    flip = False
+    if v.owner is not None and isinstance(v.owner.op, DimShuffle) and \
+            v.owner.op.new_order == (1, 0):
+        v, flip = v.owner.inputs[0], True
+    if v not in tap_of:
+        return None
+    s, o = tap_of[v]
+    steps = s.outer if o == 0 and _exact_length(n, s.outer, 0) else s.outer[o:o + n]
+    return steps.dimshuffle(0, 2, 1) if flip else steps
 
 
 def _inner_order(parts: ScanParts):

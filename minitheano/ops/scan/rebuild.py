@@ -138,13 +138,16 @@ class ScanParts:
                  [v for v, _ in self.non_seqs])
         return op, outer
 
-    def apply(self, old_node: Apply) -> dict:
-        """Build the node; {old outer output: new outer output} for outputs that survive."""
+    def apply(self, old_node: Apply, new_outputs: list | None = None) -> dict:
+        """Build the node; {old outer output: new outer output} for outputs that survive.
+        `new_outputs`, when given, receives the new node's outputs in part order."""
         names = getattr(old_node.op, "output_names", None)
         out_names = [names[p.source] if names and p.source is not None else f"output {k}"
                      for k, p in enumerate(self.recs + self.nits)]
         op, outer = self.build(out_names)
         new = op(*outer)
         new = new if isinstance(new, list) else [new]
+        if new_outputs is not None:
+            new_outputs.extend(new)
         return {old_node.outputs[p.source]: v for p, v in zip(self.recs + self.nits, new)
                 if p.source is not None}
