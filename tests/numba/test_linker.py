@@ -173,3 +173,13 @@ def test_debugmode_names_the_first_differing_node():
     with pytest.raises(DebugModeError, match=r"(?s)first differing node: _Twice\(y\).*"
                                              r"numba .*6\.0.*reference .*4\.0"):
         bad(np.arange(3.0))
+
+
+def test_error_of_generated_code_is_mapped_to_its_node():
+    """When the py reference does not fail (a lowering bug), the message still names the node."""
+    from minitheano.compiler.numba.linker import _map_error
+    x = T.dvector("x")
+    node = (x * 2).owner
+    err = _map_error(ValueError(0, "shape mismatch in dimension {0}: input 0 ({inp[0]})"), [node])
+    assert isinstance(err, ValueError)
+    assert "shape mismatch in dimension ?: input 0 ('x')" in str(err) and "in node" in str(err)

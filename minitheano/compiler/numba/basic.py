@@ -46,12 +46,24 @@ def numba_funcify_Alloc(op: Alloc, node, ctx: Ctx) -> None:
     if fill is not None:
         ctx.emit(f"{name}[...] = {fill}")
         return
-    for d in range(value.ndim):  # numpy broadcasting of the value into the trailing dims
-        lead = out.ndim - value.ndim
-        ctx.check(f"{ctx[value]}.shape[{d}] != 1 and {ctx[value]}.shape[{d}] != {name}.shape[{lead + d}]",
+    # numpy broadcasting of the value into the trailing dims, as loops (a broadcasting
+    # setitem would compile numba's shape-formatting error path, ~1.5 s once per process)
+    v, lead = ctx[value], out.ndim - value.ndim
+    js = [ctx.tmp("j") for _ in range(out.ndim)]
+    step = []
+    for d in range(value.ndim):
+        if value.broadcastable[d]:
+            step.append(None)
+            continue
+        ctx.check(f"({v}.shape[{d}] != 1) & ({v}.shape[{d}] != {name}.shape[{lead + d}])",
                   f"value of shape dimension {d} has length {{0}}, cannot fill length {{1}}",
-                  f"{ctx[value]}.shape[{d}]", f"{name}.shape[{lead + d}]")
-    ctx.emit(f"{name}[...] = {ctx[value]}")
+                  f"{v}.shape[{d}]", f"{name}.shape[{lead + d}]")
+        step.append(ctx.tmp("b"))
+        ctx.emit(f"{step[-1]} = 0 if {v}.shape[{d}] == 1 else 1")
+    for d in range(out.ndim):
+        ctx.emit("    " * d + f"for {js[d]} in range({name}.shape[{d}]):")
+    idx = ", ".join("0" if b is None else f"{js[lead + d]} * {b}" for d, b in enumerate(step))
+    ctx.emit("    " * out.ndim + f"{name}[{', '.join(js)}] = {v}[{idx}]")
 
 
 @numba_funcify.register(Reshape)

@@ -1,7 +1,7 @@
 """Lowering of ops/blas.py (Dot) and ops/gemm.py (Gemv, Gemm, Ger).
 
-Float products call BLAS: `np.dot` for Dot; Gemv/Gemm/Ger call scipy's BLAS once through
-`runtime.blas`, writing into the destination buffer (the first input when inplace).
+Float products call BLAS once each through `runtime.blas`: Dot as gemm/gemv/dot into a new
+array; Gemv/Gemm/Ger writing into the destination buffer (the first input when inplace).
 Integer products are plain loops (BLAS has none).
 """
 from __future__ import annotations
@@ -28,7 +28,11 @@ def numba_funcify_Dot(op: Dot, node, ctx: Ctx) -> None:
     kb = f"{ctx[yv]}.shape[0]"
     ctx.check(f"{ka} != {kb}", "shapes are not aligned: {0} != {1} (last dimension of "
               "{inp[0]}, first of {inp[1]})", ka, kb)
-    if dt.startswith(("float", "complex")):
+    if dt in ("float32", "float64"):  # one BLAS call, no numpy.dot typing at compile time
+        fn = {(2, 2): "matmul", (2, 1): "matvec", (1, 2): "vecmat", (1, 1): "vdot"}
+        ctx.emit(f"{name} = {ctx.helper(_BLAS, '_blas')}.{fn[xv.ndim, yv.ndim]}({x}, {y})")
+        return
+    if dt.startswith("complex"):
         ctx.emit(f"{name} = np.dot({x}, {y})")
         return
     # integers: loops, out[i, j] = sum_k x[i, k] * y[k, j] (i / j absent for vectors)
@@ -71,7 +75,7 @@ def _blas_call(ctx: Ctx, node, fn: str) -> None:
 @numba_funcify.register(Gemv)
 def numba_funcify_Gemv(op: Gemv, node, ctx: Ctx) -> None:
     y, alpha, A, x, beta = node.inputs
-    ctx.check(f"{ctx[A]}.shape[1] != {ctx[x]}.shape[0] or {ctx[A]}.shape[0] != {ctx[y]}.shape[0]",
+    ctx.check(f"({ctx[A]}.shape[1] != {ctx[x]}.shape[0]) | ({ctx[A]}.shape[0] != {ctx[y]}.shape[0])",
               "shapes do not match: A is ({0}, {1}), x has {2}, y has {3}",
               f"{ctx[A]}.shape[0]", f"{ctx[A]}.shape[1]", f"{ctx[x]}.shape[0]", f"{ctx[y]}.shape[0]")
     _blas_call(ctx, node, "gemv")
@@ -80,8 +84,8 @@ def numba_funcify_Gemv(op: Gemv, node, ctx: Ctx) -> None:
 @numba_funcify.register(Gemm)
 def numba_funcify_Gemm(op: Gemm, node, ctx: Ctx) -> None:
     Z, alpha, X, Y, beta = (ctx[v] for v in node.inputs)
-    ctx.check(f"{X}.shape[1] != {Y}.shape[0] or {X}.shape[0] != {Z}.shape[0] or "
-              f"{Y}.shape[1] != {Z}.shape[1]",
+    ctx.check(f"({X}.shape[1] != {Y}.shape[0]) | ({X}.shape[0] != {Z}.shape[0]) | "
+              f"({Y}.shape[1] != {Z}.shape[1])",
               "shapes do not match: Z is ({0}, {1}), X is ({2}, {3}), Y is ({4}, {5})",
               f"{Z}.shape[0]", f"{Z}.shape[1]", f"{X}.shape[0]", f"{X}.shape[1]",
               f"{Y}.shape[0]", f"{Y}.shape[1]")
@@ -91,7 +95,7 @@ def numba_funcify_Gemm(op: Gemm, node, ctx: Ctx) -> None:
 @numba_funcify.register(Ger)
 def numba_funcify_Ger(op: Ger, node, ctx: Ctx) -> None:
     A, alpha, x, y = (ctx[v] for v in node.inputs)
-    ctx.check(f"{A}.shape[0] != {x}.shape[0] or {A}.shape[1] != {y}.shape[0]",
+    ctx.check(f"({A}.shape[0] != {x}.shape[0]) | ({A}.shape[1] != {y}.shape[0])",
               "shapes do not match: A is ({0}, {1}), x has {2}, y has {3}",
               f"{A}.shape[0]", f"{A}.shape[1]", f"{x}.shape[0]", f"{y}.shape[0]")
     _blas_call(ctx, node, "ger")

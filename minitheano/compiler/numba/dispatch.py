@@ -65,6 +65,8 @@ class Ctx:
         self.depth = depth
         self.droppable = True  # the block may be removed when no output is read
         self.views: dict[int, list[int]] = {}
+        self._checks: list[tuple[str, str]] = []  # the run of checks just emitted
+        self._checks_end = -1
 
     # -- values --------------------------------------------------------------------------------
     def __getitem__(self, var: Variable) -> str:
@@ -122,16 +124,29 @@ class Ctx:
             self.depth -= 1
 
     def raise_(self, template: str, *values: str, exc: str = "ValueError") -> str:
-        """Source of a `raise` naming this node. `template` is formatted in Python with the
-        run-time `values` ({0}, {1}...) and the input labels ({inp[k]}); keep it structural."""
-        args = ", ".join((str(self.index), repr(template)) + tuple(values))
-        return f"raise {exc}({args})"
+        """Source of a `raise` naming this node. `template` describes the failure ({inp[k]}
+        is input k's label). The run-time `values` ({0}, {1}...) are not put in compiled code
+        (a raise with run-time arguments costs ~40 ms of compile each); when a check fails,
+        the linker re-runs the py reference, whose message has them."""
+        return f"raise {exc}({self.index}, {template!r})"
 
     def check(self, cond: str, template: str, *values: str, exc: str = "ValueError") -> None:
-        """Emit `if cond: raise ...` (see `raise_`)."""
-        self.emit(f"if {cond}:")
-        with self.indent():
-            self.emit(self.raise_(template, *values, exc=exc))
+        """Emit `if cond: raise ...` (see `raise_`). Consecutive checks merge into one branch,
+        `if (c1) | (c2): raise`: every branch and raise site costs Numba compile time, and the
+        exact message comes from re-running the py linker when a check fails."""
+        pad = "    " * self.depth
+        if self._checks and self._checks_end == len(self.lines) and self._checks[-1][2] == (pad, exc):
+            self._checks.append((cond, template, (pad, exc)))
+            conds = " | ".join(f"({c})" for c, _, _ in self._checks)
+            what = "; ".join(t.split(":")[0].split("{")[0].strip() for _, t, _ in self._checks)
+            self.lines[-2:] = [f"{pad}if {conds}:",
+                               f"{pad}    " + self.raise_(f"failed check: {what}", exc=exc)]
+        else:
+            self._checks = [(cond, template, (pad, exc))]
+            self.emit(f"if {cond}:")
+            with self.indent():
+                self.emit(self.raise_(template, *values, exc=exc))
+        self._checks_end = len(self.lines)
 
     def view(self, out: int, inp: int) -> None:
         """Declare that output `out` may share memory with input `inp` (beyond view_map)."""

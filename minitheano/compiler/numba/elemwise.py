@@ -10,22 +10,53 @@ from ...ops.elemwise import DimShuffle, Elemwise
 from .dispatch import Ctx, np_dtype, numba_funcify
 from .scalar import scalar_body
 
-def shape_checks(ctx: Ctx, arrays: list[tuple[int, str, tuple]], nd: int) -> list[str]:
+class Operand:
+    """An array read by a loop nest: output dimension d reads dimension `dims[d]` of `base`
+    (None: a dimension the operand broadcasts along); other base dimensions are read at 0.
+    Reading a DimShuffle's input this way skips building the view."""
+
+    def __init__(self, k: int, base: str, dims: list, bc: tuple, base_ndim: int):
+        self.k, self.base, self.dims, self.bc, self.base_ndim = k, base, dims, bc, base_ndim
+
+    @property
+    def plain(self) -> bool:
+        return self.dims == list(range(len(self.dims))) and self.base_ndim == len(self.dims)
+
+    def length(self, d: int) -> str:
+        return f"{self.base}.shape[{self.dims[d]}]"
+
+    def at(self, idx: list[str]) -> str:
+        pos = {b: d for d, b in enumerate(self.dims) if b is not None}
+        return ", ".join("0" if b not in pos or self.bc[pos[b]] else idx[pos[b]]
+                         for b in range(self.base_ndim))
+
+
+def operand(ctx: Ctx, k: int, x, look_through: bool = True) -> Operand:
+    """`x` as an Operand, looking through a DimShuffle of an n-d array."""
+    node = x.owner
+    if look_through and node is not None and isinstance(node.op, DimShuffle) and \
+            node.inputs[0].ndim > 0:
+        dims = [None if o == "x" else o for o in node.op.new_order]
+        return Operand(k, ctx[node.inputs[0]], dims, x.broadcastable, node.inputs[0].ndim)
+    return Operand(k, ctx[x], list(range(x.ndim)), x.broadcastable, x.ndim)
+
+
+def shape_checks(ctx: Ctx, arrays: list[Operand], nd: int) -> list[str]:
     """Emit the run-time length of each output dimension and the checks that every
     non-broadcastable operand agrees; return the length expressions."""
-    lengths = []
+    lengths, checks = [], []
     for d in range(nd):
-        owners = [(k, name) for k, name, bc in arrays if not bc[d]]
+        owners = [a for a in arrays if not a.bc[d]]
         if not owners:
             lengths.append("1")
             continue
         n = ctx.tmp("n")
-        k0, first = owners[0]
-        ctx.emit(f"{n} = {first}.shape[{d}]")
-        for k, name in owners[1:]:
-            ctx.check(f"{name}.shape[{d}] != {n}", _bcast_message(d, k0, k),
-                      f"{n}", f"{name}.shape[{d}]")
+        ctx.emit(f"{n} = {owners[0].length(d)}")
+        checks += [(f"{a.length(d)} != {n}", _bcast_message(d, owners[0].k, a.k), n, a.length(d))
+                   for a in owners[1:]]
         lengths.append(n)
+    for cond, template, *values in checks:  # after the lengths, so they merge into one branch
+        ctx.check(cond, template, *values)
     return lengths
 
 
@@ -52,8 +83,9 @@ def numba_funcify_Elemwise(op: Elemwise, node, ctx: Ctx) -> None:
             ctx.emit(f"{ctx.out(k)} = {e}")
         return
 
+    destroyed = {i for _, i in op.inplace_pattern}
     scalars: dict[int, str] = {}
-    arrays: list[tuple[int, str, tuple]] = []
+    arrays: list[Operand] = []
     for k, x in enumerate(node.inputs):
         s = ctx.scalar_of(x)
         if s is None and all(x.broadcastable):
@@ -62,35 +94,32 @@ def numba_funcify_Elemwise(op: Elemwise, node, ctx: Ctx) -> None:
         if s is not None:
             scalars[k] = s
         else:
-            arrays.append((k, ctx[x], x.broadcastable))
+            arrays.append(operand(ctx, k, x, look_through=k not in destroyed))
     lengths = shape_checks(ctx, arrays, nd)
     shape = _shape_tuple(lengths)
-    flat = nd == 1 or all(not any(bc) for _, _, bc in arrays)
+    # fast path: one flat loop over contiguous views when no operand broadcasts
+    flat = nd > 1 and all(a.plain and not any(a.bc) for a in arrays)
     inplace = {o: i for o, i in op.inplace_pattern if i not in scalars}
-
-    # operand and output buffers
-    src = {}
-    for k, name, _ in arrays:
-        if flat and nd > 1:
+    by_k = {a.k: a for a in arrays}
+    if flat:
+        for a in arrays:
             f = ctx.tmp("f")
-            ctx.emit(f"{f} = np.ascontiguousarray({name}).ravel()")
-            src[k] = f
-        else:
-            src[k] = name
+            ctx.emit(f"{f} = np.ascontiguousarray({a.base}).ravel()")
+            by_k[a.k] = Operand(a.k, f, [0], (False,), 1)
     dest = []
     for o, out in enumerate(outs):
         name = ctx.out(o)
         if o in inplace:
-            i = inplace[o]
-            if flat and nd > 1:  # write into the contiguous view (a copy if it was strided)
-                ctx.emit(f"{name} = {src[i]}.reshape({shape})")
-                dest.append(src[i])
+            src = by_k[inplace[o]].base
+            if flat:  # write into the contiguous view (a copy if it was strided)
+                ctx.emit(f"{name} = {src}.reshape({shape})")
+                dest.append(src)
             else:
-                ctx.emit(f"{name} = {src[i]}")
+                ctx.emit(f"{name} = {src}")
                 dest.append(name)
             continue
         ctx.emit(f"{name} = np.empty({shape}, {np_dtype(out.dtype)})")
-        if flat and nd > 1:
+        if flat:
             g = ctx.tmp("g")
             ctx.emit(f"{g} = {name}.ravel()")
             dest.append(g)
@@ -99,32 +128,26 @@ def numba_funcify_Elemwise(op: Elemwise, node, ctx: Ctx) -> None:
 
     # the loop
     if flat:
-        j = ctx.tmp("j")
-        idx_of = {k: j for k in src}
-        out_idx = j
-        ctx.emit(f"for {j} in range({' * '.join(lengths)}):")
-        depth = 1
+        js = [ctx.tmp("j")]
+        ctx.emit(f"for {js[0]} in range({' * '.join(lengths)}):")
     else:
         js = [ctx.tmp("j") for _ in range(nd)]
-        idx_of = {k: ", ".join("0" if bc[d] else js[d] for d in range(nd)) for k, _, bc in arrays}
-        out_idx = ", ".join(js)
         for d in range(nd):
             ctx.emit("    " * d + f"for {js[d]} in range({lengths[d]}):")
-        depth = nd
-    ctx.depth += depth
+    ctx.depth += len(js)
     args = []
     for k in range(len(node.inputs)):
         if k in scalars:
             args.append(scalars[k])
         else:
             x = ctx.tmp("x")
-            ctx.emit(f"{x} = {src[k]}[{idx_of[k]}]")
+            ctx.emit(f"{x} = {by_k[k].base}[{by_k[k].at(js)}]")
             args.append(x)
     lines, exprs = scalar_body(op.scalar_op, args, in_dtypes, out_dtypes, ctx.tmp)
     ctx.emit(*lines)
     for d_name, e in zip(dest, exprs):
-        ctx.emit(f"{d_name}[{out_idx}] = {e}")
-    ctx.depth -= depth
+        ctx.emit(f"{d_name}[{', '.join(js)}] = {e}")
+    ctx.depth -= len(js)
 
 
 @numba_funcify.register(DimShuffle)

@@ -89,7 +89,7 @@ def _check_labels(ctx: Ctx, y: str, rows: str, k: str) -> None:
     i = ctx.tmp("i")
     ctx.emit(f"for {i} in range({y}.shape[0]):")
     with ctx.indent():
-        ctx.check(f"{y}[{i}] < 0 or {y}[{i}] >= {k}", "class index y[{0}] = {1} is out of range "
+        ctx.check(f"({y}[{i}] < 0) | ({y}[{i}] >= {k})", "class index y[{0}] = {1} is out of range "
                   "for {2} classes", i, f"{y}[{i}]", k, exc="IndexError")
 
 

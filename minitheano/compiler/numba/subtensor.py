@@ -42,7 +42,7 @@ def _wrap(ctx: Ctx, value: str, x: str, d: int) -> str:
     """Emit a negative-index wrap and bounds check of `value` on dimension d of x."""
     k = ctx.tmp("k")
     ctx.emit(f"{k} = {value}", f"if {k} < 0:", f"    {k} += {x}.shape[{d}]")
-    ctx.check(f"{k} < 0 or {k} >= {x}.shape[{d}]", OOB, value, str(d), f"{x}.shape[{d}]",
+    ctx.check(f"({k} < 0) | ({k} >= {x}.shape[{d}])", OOB, value, str(d), f"{x}.shape[{d}]",
               exc="IndexError")
     return k
 
