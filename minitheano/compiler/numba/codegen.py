@@ -129,6 +129,8 @@ class Codegen:
             self._blocks.append(_Block(node, ctx.lines, set(self._defined), ctx.droppable))
         returns = snaps if self.snapshot else self._returns()
         body = self._live_lines(returns)
+        if any("_vm." in line for line in body):
+            self.imports["_vm"] = "minitheano.compiler.numba.runtime.vmath"
         head = ["import math", "import numpy as np", "from numba import njit"]
         head += [f"import {m} as {a}" for a, m in sorted(self.imports.items())]
         ret = ", ".join(returns) + ("," if len(returns) == 1 else "")

@@ -126,7 +126,20 @@ def numba_funcify_Elemwise(op: Elemwise, node, ctx: Ctx) -> None:
         else:
             dest.append(name)
 
-    # the loop
+    # the loop; with sin/cos in the body, a vectorisable version first, and the exact (libm)
+    # loop again only if some argument was beyond the range where it is accurate
+    # (not when an output overwrites an input: the rerun would read the overwritten values)
+    guards: list[str] | None = None if inplace else []
+    big = _loop(ctx, node, op, nd, lengths, scalars, by_k, dest, flat, guards)
+    if big:
+        ctx.emit(f"if {big}:")
+        with ctx.indent():
+            _loop(ctx, node, op, nd, lengths, scalars, by_k, dest, flat, None)
+
+
+def _loop(ctx: Ctx, node, op, nd, lengths, scalars, by_k, dest, flat, guards) -> str | None:
+    """Emit one loop over the output; return the name of the 'rerun exactly' flag, if any."""
+    start = len(ctx.lines)
     if flat:
         js = [ctx.tmp("j")]
         ctx.emit(f"for {js[0]} in range({' * '.join(lengths)}):")
@@ -143,11 +156,18 @@ def numba_funcify_Elemwise(op: Elemwise, node, ctx: Ctx) -> None:
             x = ctx.tmp("x")
             ctx.emit(f"{x} = {by_k[k].base}[{by_k[k].at(js)}]")
             args.append(x)
-    lines, exprs = scalar_body(op.scalar_op, args, in_dtypes, out_dtypes, ctx.tmp)
+    lines, exprs = scalar_body(op.scalar_op, args, [x.dtype for x in node.inputs],
+                              [o.dtype for o in node.outputs], ctx.tmp, guards)
     ctx.emit(*lines)
     for d_name, e in zip(dest, exprs):
         ctx.emit(f"{d_name}[{', '.join(js)}] = {e}")
+    flag = None
+    if guards:
+        flag = ctx.tmp("big")
+        ctx.emit(f"{flag} = {flag} | " + " | ".join(f"({g})" for g in guards))
+        ctx.lines.insert(start, "    " * (ctx.depth - len(js)) + f"{flag} = False")
     ctx.depth -= len(js)
+    return flag
 
 
 @numba_funcify.register(DimShuffle)

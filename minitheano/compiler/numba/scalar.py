@@ -34,7 +34,15 @@ def _sgn(a, dtype):
     return f"np.sign({a})" if dtype in _FLOAT else f"(({a} > 0) - ({a} < 0))"
 
 
+def _vm(fn: str, arg: str, dtype: str) -> str:
+    """A vectorisable runtime.vmath function for floats, libm's otherwise."""
+    return f"_vm.{fn}({arg})" if dtype in _FLOAT else f"math.{fn}({arg})"
+
+
 OVERRIDES: dict[str, Callable[..., str]] = {
+    # SIMD-friendly exp/tanh (runtime/vmath.py: <= 1 and 2 ulp); libm's are scalar calls
+    "exp": lambda a, dtype: _vm("exp", a, dtype), "tanh": lambda a, dtype: _vm("tanh", a, dtype),
+    "sigmoid": lambda a, dtype: f"(1.0 / (1.0 + {_vm('exp', f'-{a}', dtype)}))",
     "maximum": _maximum, "minimum": _minimum, "invert": _invert, "sgn": _sgn,
     # math.floor/ceil return Python ints (wrong for nan/inf); numpy's keep floats
     "floor": lambda a, dtype: f"np.floor({a})", "ceil": lambda a, dtype: f"np.ceil({a})",
@@ -65,12 +73,20 @@ def _exact(op: S.ScalarOp, in_dtypes: Sequence[str], out: str) -> bool:
     return False
 
 
-def scalar_expr(op: S.ScalarOp, args: Sequence[str], in_dtypes: Sequence[str], out: str) -> str:
-    """The Numba expression of `op` on simple arguments (names or literals), of dtype `out`."""
+def scalar_expr(op: S.ScalarOp, args: Sequence[str], in_dtypes: Sequence[str], out: str,
+                guards: list[str] | None = None) -> str:
+    """The Numba expression of `op` on simple arguments (names or literals), of dtype `out`.
+
+    With a `guards` list (a loop that has an exact fallback), sin/cos use runtime.vmath's
+    vectorisable versions and add the condition under which the loop must be rerun exactly.
+    """
     name = getattr(op, "name", "")
     if isinstance(op, S.Cast):
         return args[0] if in_dtypes[0] == out else f"{np_dtype(out)}({args[0]})"
-    if name in OVERRIDES:
+    if name in ("sin", "cos") and guards is not None and out in _FLOAT:
+        guards.append(f"abs({args[0]}) > _vm.TRIG_LIMIT")
+        code = f"_vm.{name}({args[0]})"
+    elif name in OVERRIDES:
         code = OVERRIDES[name](*args, out)
     else:
         code = op.code(list(args), out)
@@ -78,16 +94,18 @@ def scalar_expr(op: S.ScalarOp, args: Sequence[str], in_dtypes: Sequence[str], o
 
 
 def scalar_body(op: S.ScalarOp, args: Sequence[str], in_dtypes: Sequence[str],
-                out_dtypes: Sequence[str], fresh: Callable[[str], str]) -> tuple[list[str], list[str]]:
+                out_dtypes: Sequence[str], fresh: Callable[[str], str],
+                guards: list[str] | None = None) -> tuple[list[str], list[str]]:
     """Lines computing `op` on `args` and the expressions of its outputs. A Composite becomes
-    one line per step, each a scalar temporary."""
+    one line per step, each a scalar temporary. (`guards`: see scalar_expr.)"""
     if not isinstance(op, S.Composite):
-        return [], [scalar_expr(op, args, in_dtypes, out_dtypes[0])]
+        return [], [scalar_expr(op, args, in_dtypes, out_dtypes[0], guards)]
     names, dtypes = list(args), list(in_dtypes)
     lines = []
     for step_op, idx, dtype in op.graph:
         t = fresh("t")
-        lines.append(f"{t} = {scalar_expr(step_op, [names[j] for j in idx], [dtypes[j] for j in idx], dtype)}")
+        code = scalar_expr(step_op, [names[j] for j in idx], [dtypes[j] for j in idx], dtype, guards)
+        lines.append(f"{t} = {code}")
         names.append(t)
         dtypes.append(dtype)
     return lines, [names[o] for o in op.outputs]
