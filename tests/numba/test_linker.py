@@ -183,3 +183,18 @@ def test_error_of_generated_code_is_mapped_to_its_node():
     err = _map_error(ValueError(0, "shape mismatch in dimension {0}: input 0 ({inp[0]})"), [node])
     assert isinstance(err, ValueError)
     assert "shape mismatch in dimension ?: input 0 ('x')" in str(err) and "in node" in str(err)
+
+
+def test_large_graphs_split_into_parts(monkeypatch):
+    """Above PART_LOOPS loops the graph becomes several jitted parts; results are unchanged."""
+    from minitheano.compiler.numba import codegen
+    monkeypatch.setattr(codegen, "PART_LOOPS", 2)
+    x, y = T.dvector("x"), T.dscalar("y")
+    outs = [T.exp(x) * y, (x ** 2).sum() + y, T.tanh(x * 3), x[::-1] - 1, T.max(x)]
+    f = th.function([x, y], outs)
+    src = f.dump_source()
+    assert "def part0(" in src and "def part1(" in src
+    v = np.linspace(-1, 2, 5)
+    for got, want in zip(f(v, 0.5), [np.exp(v) * 0.5, (v ** 2).sum() + 0.5, np.tanh(v * 3),
+                                     v[::-1] - 1, v.max()]):
+        np.testing.assert_allclose(got, want, rtol=1e-14)

@@ -12,6 +12,7 @@ from ...graphlib import Apply, Constant, FunctionGraph, Variable
 from .dispatch import Ctx, literal, numba_funcify
 
 FUNC_NAME = "graph"
+PART_LOOPS = 40  # loops per generated function (see Codegen._split)
 JIT_OPTIONS = 'cache=True, error_model="numpy"'
 _IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
 
@@ -128,16 +129,45 @@ class Codegen:
                 ctx.lines.append(f"    {snaps[-1]} = " + (f"{e}.copy()" if o.ndim else f"np.asarray({e})"))
             self._blocks.append(_Block(node, ctx.lines, set(self._defined), ctx.droppable))
         returns = snaps if self.snapshot else self._returns()
-        body = self._live_lines(returns)
-        if any("_vm." in line for line in body):
+        blocks = self._live_blocks(returns)
+        if any("_vm." in line for b in blocks for line in b.lines):
             self.imports["_vm"] = "minitheano.compiler.numba.runtime.vmath"
         head = ["import math", "import numpy as np", "from numba import njit"]
         head += [f"import {m} as {a}" for a, m in sorted(self.imports.items())]
-        ret = ", ".join(returns) + ("," if len(returns) == 1 else "")
-        src = "\n".join(head) + "\n\n\n" + f"@njit({JIT_OPTIONS})\n" + \
-            f"def {FUNC_NAME}({', '.join(self.params)}):\n" + \
-            "\n".join(self.preamble + body + [f"    return ({ret})"]) + "\n"
-        return src
+        parts, body = self._split(blocks, returns)
+        return "\n".join(head) + "\n\n" + "".join(parts) + \
+            _function(FUNC_NAME, self.params, self.preamble + body, returns)
+
+    def _split(self, blocks: list[_Block], returns: list[str]) -> tuple[list[str], list[str]]:
+        """Numba's compile time grows faster than a function's size, so a graph with more than
+        PART_LOOPS loops becomes parts of about that many, called in turn by `graph`."""
+        chunks, loops = [[]], 0
+        for b in blocks:
+            n = sum(line.lstrip().startswith("for ") for line in b.lines)
+            if loops and loops + n > PART_LOOPS:
+                chunks.append([])
+                loops = 0
+            chunks[-1].append(b)
+            loops += n
+        if len(chunks) == 1:
+            return [], self._lines(blocks)
+        known = set(self.params) | set(self.names[v] for v in self.fgraph.inputs)
+        later = [set(_IDENT.findall(" ".join(returns)))]
+        for chunk in reversed(chunks[1:]):
+            later.append(later[-1] | {w for b in chunk for line in b.lines
+                                      for w in _IDENT.findall(line)})
+        later.reverse()
+        parts, body = [], []
+        for k, chunk in enumerate(chunks):
+            used = {w for b in chunk for line in b.lines for w in _IDENT.findall(line)}
+            args = sorted(used & known, key=_natural)
+            outs = sorted({d for b in chunk for d in b.defines} & later[k], key=_natural)
+            name = f"part{k}"
+            parts.append(_function(name, args, self._lines(chunk), outs) + "\n\n")
+            body.append(f"    {''.join(o + ', ' for o in outs)}= {name}({', '.join(args)})"
+                        if outs else f"    {name}({', '.join(args)})")
+            known |= set(outs)
+        return parts, body
 
     def _returns(self) -> list[str]:
         """Output expressions; copies where an output may share memory with an input, a
@@ -164,7 +194,8 @@ class Codegen:
             res.append(e)
         return res
 
-    def _live_lines(self, returns: list[str]) -> list[str]:
+    def _live_blocks(self, returns: list[str]) -> list[_Block]:
+        """The blocks whose outputs are read (or that check something), in order."""
         needed = set(_IDENT.findall(" ".join(returns)))
         keep = []
         for block in reversed(self._blocks):
@@ -173,10 +204,23 @@ class Codegen:
             for line in block.lines:
                 needed.update(_IDENT.findall(line))
             keep.append(block)
+        return keep[::-1]
+
+    def _lines(self, blocks: list[_Block]) -> list[str]:
         lines = []
-        for block in reversed(keep):
+        for block in blocks:
             lines.append(f"    # {self.describe(block.node)}")
             lines.extend(block.lines)
         return lines
+
+
+def _function(name: str, params: list[str], body: list[str], returns: list[str]) -> str:
+    ret = ", ".join(returns) + ("," if len(returns) == 1 else "")
+    return f"\n@njit({JIT_OPTIONS})\ndef {name}({', '.join(params)}):\n" + \
+        "\n".join(body + [f"    return ({ret})"]) + "\n"
+
+
+def _natural(name: str) -> tuple:
+    return (name.rstrip("0123456789_"), int("0" + "".join(c for c in name if c.isdigit())))
 
 

@@ -41,7 +41,9 @@ def _vm(fn: str, arg: str, dtype: str) -> str:
 
 OVERRIDES: dict[str, Callable[..., str]] = {
     # SIMD-friendly exp/tanh (runtime/vmath.py: <= 1 and 2 ulp); libm's are scalar calls
-    "exp": lambda a, dtype: _vm("exp", a, dtype), "tanh": lambda a, dtype: _vm("tanh", a, dtype),
+    "exp": lambda a, dtype: _vm("exp", a, dtype),
+    "tanh": lambda a, dtype: f"_vm.tanh_from({a}, _vm.exp(2.0 * abs({a})))" if dtype in _FLOAT
+    else f"math.tanh({a})",
     "sigmoid": lambda a, dtype: f"(1.0 / (1.0 + {_vm('exp', f'-{a}', dtype)}))",
     "maximum": _maximum, "minimum": _minimum, "invert": _invert, "sgn": _sgn,
     # math.floor/ceil return Python ints (wrong for nan/inf); numpy's keep floats
