@@ -88,9 +88,10 @@ def _lower_loop(op: Scan, node, ctx: Ctx) -> None:
         # a step output computed in its own ring row needs no write; one that views a state
         # row must be read before any row is written
         inputs = set(fg.inputs)
-        in_place = [info.keep_last[j] and fg.outputs[j].ndim > 0 and _computed_in(fg.outputs[j], fg.inputs[
-            info.inner_state_indices()[j][info.out_taps[j].index(-info.lookback(j))]])
-            for j in range(info.n_rec)]
+        oldest = [idx[taps.index(-info.lookback(j))] for j, (idx, taps) in
+                  enumerate(zip(info.inner_state_indices(), info.out_taps))]
+        in_place = [info.keep_last[j] and fg.outputs[j].ndim > 0 and
+                    _computed_in(fg.outputs[j], fg.inputs[oldest[j]]) for j in range(info.n_rec)]
         for j in range(info.n_rec):
             o = fg.outputs[j]
             if o.ndim and not in_place[j] and ctx.gen.roots.get(o, frozenset()) & inputs:

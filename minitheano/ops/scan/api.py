@@ -3,7 +3,7 @@ inner graph, then wrap it in a Scan op applied to the outer sequences, states an
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Callable
+from typing import Callable
 
 from ...graphlib import Variable, clone_replace
 from ..basic import as_tensor_variable, shape_i
@@ -73,12 +73,13 @@ def scan(fn: Callable, sequences=None, outputs_info=None, non_sequences=None, n_
     repl.update(zip(shared_targets, shared_phs))
     inner_outs = clone_replace(inner_outs, repl) if inner_outs else []
 
+    n_sh = len(shared_phs)  # updated shared variables: states of which the last is kept
     info = ScanInfo(
         seq_taps=tuple(tuple(s["offsets"]) for s in seqs),
-        out_taps=tuple(tuple(outs_info[k]["taps"]) for k in rec_ids) + ((-1,),) * len(shared_phs),
-        init_is_state=tuple(outs_info[k]["taps"] == [-1] for k in rec_ids) + (True,) * len(shared_phs),
+        out_taps=tuple(tuple(outs_info[k]["taps"]) for k in rec_ids) + ((-1,),) * n_sh,
+        init_is_state=tuple(outs_info[k]["taps"] == [-1] for k in rec_ids) + (True,) * n_sh,
         n_nit_sot=len(nit_ids), n_non_seqs=len(outer_ns),
-        keep_last=(False,) * len(rec_ids) + (True,) * len(shared_phs) + (False,) * len(nit_ids),
+        keep_last=(False,) * len(rec_ids) + (True,) * n_sh + (False,) * len(nit_ids),
         truncate_gradient=int(truncate_gradient))
     out_names = ([_out_name(outputs[k], k) for k in rec_ids] +
                  [f"the update of {label(t)}" for t in shared_targets] +
@@ -144,7 +145,8 @@ def _sequences(sequences, go_backwards: bool) -> list[dict]:
             x = x[::-1]
         # Theano's slicing: several taps span min..max; a single tap k reads x[t] when k < 0
         # (dropping the last -k entries) and x[t + k] when k > 0.
-        lo, hi = (min(taps), max(taps)) if len(set(taps)) > 1 else (min(taps[0], 0), max(taps[0], 0))
+        lo, hi = ((min(taps), max(taps)) if len(set(taps)) > 1
+                  else (min(taps[0], 0), max(taps[0], 0)))
         t = drop_time(x.type)
         res.append(dict(input=x, offsets=[k - lo for k in taps], reduction=hi - lo,
                         placeholders=[_placeholder(t, _tap_name(base, k)) for k in taps]))
