@@ -125,3 +125,12 @@ def test_runtime_errors_name_the_problem():
     for mode in ("py", "FAST_RUN"):
         with pytest.raises(ValueError, match="sequence 0.*3 entries"):
             th.function([xs], short, mode=mode)(np.ones(3))
+
+
+def test_second_order_gradient():
+    w = T.vector("w")
+    hs, _ = th.scan(lambda h, w: T.tanh(h * w + 0.3), outputs_info=T.ones_like(w),
+                    non_sequences=w, n_steps=4)
+    g = th.grad((hs ** 2).sum(), w)
+    hvp = th.grad((g * T.arange(3)).sum(), w)
+    compare_numba_and_py([w], [g, hvp], [rng.uniform(0.2, 0.9, size=3)])

@@ -1,8 +1,10 @@
 """Backpropagation through time: the gradient of a Scan is another Scan running backwards.
 
-Backward step tau handles forward step t = n-1-tau. It reads the forward inputs of step t
-(sequences, past states, non-sequences), the forward outputs of step t and the output
-gradients of step t, all as reversed sequences. It carries, per recurrent output j with
+The backward loop has the other direction (ScanInfo.reverse), so it visits forward step
+t = n-1, ..., 0 reading every array at the forward loop's positions: the forward inputs of
+step t (sequences, the state history, non-sequences), its outputs, the intermediates the
+forward loop stored for it (nothing of the step is recomputed) and the output gradients of
+step t. It carries, per recurrent output j with
 lookback L, the pending gradients P[j][m] of state t-1-m (m < L) coming from later steps, and
 per non-sequence w the running sum of its gradient:
 
@@ -17,9 +19,9 @@ forward steps are visited (Theano's truncated BPTT), earlier entries get zero gr
 """
 from __future__ import annotations
 
-import numpy as np
-
 from dataclasses import replace
+
+import numpy as np
 
 from ...graphlib import Variable, ancestors, clone_replace, toposort
 from ..basic import (MakeVector, Reshape, Shape, Shape_i, SpecifyBroadcastable, alloc,
