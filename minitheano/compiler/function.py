@@ -180,7 +180,7 @@ class Function:
         self._defaults = {k: i.value for k, i in enumerate(ins) if i.value is not None}
         self._by_name = {i.name: k for k, i in enumerate(ins) if i.name}
         self._n_in = len(ins)
-        self._fast = [_fast_check(i.variable.type) for i in ins]
+        self._accepts = _accepts([i.variable.type for i in ins])
         self._containers = [s.container for s in implicit]
         self._owns = bool(getattr(thunk, "owns_outputs", False))
         self.maker = self  # Theano's f.maker.fgraph
@@ -226,11 +226,10 @@ class Function:
     def __call__(self, *args, **kwargs):
         if kwargs or len(args) != self._n_in:
             values = self._arguments(args, kwargs)
-        elif self.trust_input:
+        elif self.trust_input or self._accepts(*args):
             values = args
         else:
-            values = [v if ok(v) else self._filter(k, v)
-                      for k, (ok, v) in enumerate(zip(self._fast, args))]
+            values = [self._filter(k, v) for k, v in enumerate(args)]
         if self._containers:
             shared_vals = [c[0] for c in self._containers]
             results = self.thunk(*values, *shared_vals)
@@ -265,19 +264,20 @@ class Function:
         return f"<minitheano.Function {self.name or ''} mode={self.mode.linker}>"
 
 
-def _fast_check(t):
-    """A predicate accepting, without conversion, values `t.filter` would return unchanged."""
-    dtype, ndim = np.dtype(t.dtype), t.ndim
-    ones = [d for d, b in enumerate(t.broadcastable) if b]
-    ndarray = np.ndarray
-    if ones:
-        def ok(v):
-            return type(v) is ndarray and v.dtype == dtype and v.ndim == ndim and \
-                all(v.shape[d] == 1 for d in ones)
-    else:
-        def ok(v):
-            return type(v) is ndarray and v.dtype == dtype and v.ndim == ndim
-    return ok
+def _accepts(types: list):
+    """A predicate true when every argument is already what `filter` would return (an ndarray
+    of the exact dtype, ndim and length-1 dims): one generated expression, so the common call
+    pays a few attribute reads per input."""
+    env = {"ndarray": np.ndarray}
+    terms = []
+    for k, t in enumerate(types):
+        env[f"d{k}"] = np.dtype(t.dtype)
+        terms.append(f"type(a{k}) is ndarray and (a{k}.dtype is d{k} or a{k}.dtype == d{k}) "
+                     f"and a{k}.ndim == {t.ndim}")
+        terms += [f"a{k}.shape[{d}] == 1" for d, b in enumerate(t.broadcastable) if b]
+    args = ", ".join(f"a{k}" for k in range(len(types)))
+    exec(f"def accepts({args}):\n    return {' and '.join(terms) or 'True'}\n", env)
+    return env["accepts"]
 
 
 def _own(value, sources) -> np.ndarray:
