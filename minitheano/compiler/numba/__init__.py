@@ -9,7 +9,7 @@ Extending it (e.g. for a new op family `ops/foo.py`): write `compiler/numba/foo.
     def numba_funcify_Foo(op: Foo, node, ctx: Ctx) -> None:
         x = ctx[node.inputs[0]]          # expression of an input (name, or literal scalar)
         out = ctx.out(0)                 # name of output 0, to be assigned by the code
-        ctx.check(f"{x}.shape[0] == 0", "empty input of length {0}", f"{x}.shape[0]")
+        ctx.check(f"{x}.shape[0] == 0", "{inp[0]} is empty")
         ctx.emit(f"{out} = np.empty_like({x})",
                  f"for i in range({x}.shape[0]):",
                  f"    {out}[i] = 2 * {x}[i]")
@@ -19,9 +19,12 @@ and add "foo" to `lowerings.FAMILIES`. Rules:
   parameters and broadcasting at lowering time (Python), so the generated body is plain code.
 - Use `ctx.tmp(prefix)` for local names (loops nest inside other lowerings' loops, e.g.
   Scan bodies), `ctx.indent()` or `ctx.depth` for blocks.
-- Run-time errors: `ctx.check(cond, template, *values)` / `ctx.raise_(...)`; the template
-  is formatted in Python with the run-time values ({0}...) and input labels ({inp[k]}), and
-  the message names the node and the user's line. Keep source structural (no user names).
+- Run-time errors: `ctx.check(cond, template)` / `ctx.raise_(...)` raise with the node's index
+  only (run-time arguments in a raise cost compile time); when one fires, the linker re-runs
+  the py reference on the same inputs and raises its exact message, naming the node and the
+  user's line. Keep source structural (no user names: the source is the cache key).
+- Loops over big arrays: prefer `runtime.vmath` (exp, tanh_from, sin, cos) to libm calls,
+  which do not vectorise (see scalar.py).
 - Outputs that are views of inputs follow op.view_map/destroy_map; declare other views with
   `ctx.view(out, inp)`, so outputs returned to the user are copied when they could alias.
 - Helpers too big to inline go in `runtime/` as `@njit(cache=True)` functions;
@@ -30,7 +33,8 @@ and add "foo" to `lowerings.FAMILIES`. Rules:
   returns the inner outputs' expressions (write it inside your own loop for Scan).
 - Ops with no pure-Numba form may call Python through `numba.objmode` — loudly documented
   in their lowering, never silently.
-`f.dump_source()` (or `config.dump_source = True`) shows the generated module.
+`f.dump_source()` (or `config.dump_source = True`) shows the generated module; DebugMode
+(compiler/debugmode.py) checks every node against the py linker.
 """
 from .dispatch import Ctx, MissingLoweringError, numba_funcify
 from .linker import NumbaLinker

@@ -95,11 +95,13 @@ def _ref(typingctx, val):
 @njit(cache=True)
 def _gemv_raw(trans, m, n, alpha, A, lda, x, incx, beta, y, incy):
     if y.itemsize == 8:
-        _dgemv(_ref(np.uint8(trans)), _ref(_INT(m)), _ref(_INT(n)), _ref(np.float64(alpha)), _ptr(A), _ref(_INT(lda)),
-               _ptr(x), _ref(_INT(incx)), _ref(np.float64(beta)), _ptr(y), _ref(_INT(incy)))
+        _dgemv(_ref(np.uint8(trans)), _ref(_INT(m)), _ref(_INT(n)), _ref(np.float64(alpha)),
+               _ptr(A), _ref(_INT(lda)), _ptr(x), _ref(_INT(incx)), _ref(np.float64(beta)),
+               _ptr(y), _ref(_INT(incy)))
     else:
-        _sgemv(_ref(np.uint8(trans)), _ref(_INT(m)), _ref(_INT(n)), _ref(np.float32(alpha)), _ptr(A), _ref(_INT(lda)),
-               _ptr(x), _ref(_INT(incx)), _ref(np.float32(beta)), _ptr(y), _ref(_INT(incy)))
+        _sgemv(_ref(np.uint8(trans)), _ref(_INT(m)), _ref(_INT(n)), _ref(np.float32(alpha)),
+               _ptr(A), _ref(_INT(lda)), _ptr(x), _ref(_INT(incx)), _ref(np.float32(beta)),
+               _ptr(y), _ref(_INT(incy)))
 
 
 @njit(cache=True)
@@ -117,11 +119,11 @@ def _gemm_raw(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc):
 @njit(cache=True)
 def _ger_raw(m, n, alpha, x, incx, y, incy, A, lda):
     if A.itemsize == 8:
-        _dger(_ref(_INT(m)), _ref(_INT(n)), _ref(np.float64(alpha)), _ptr(x), _ref(_INT(incx)), _ptr(y), _ref(_INT(incy)),
-              _ptr(A), _ref(_INT(lda)))
+        _dger(_ref(_INT(m)), _ref(_INT(n)), _ref(np.float64(alpha)), _ptr(x), _ref(_INT(incx)),
+              _ptr(y), _ref(_INT(incy)), _ptr(A), _ref(_INT(lda)))
     else:
-        _sger(_ref(_INT(m)), _ref(_INT(n)), _ref(np.float32(alpha)), _ptr(x), _ref(_INT(incx)), _ptr(y), _ref(_INT(incy)),
-              _ptr(A), _ref(_INT(lda)))
+        _sger(_ref(_INT(m)), _ref(_INT(n)), _ref(np.float32(alpha)), _ptr(x), _ref(_INT(incx)),
+              _ptr(y), _ref(_INT(incy)), _ptr(A), _ref(_INT(lda)))
 
 
 @njit(cache=True)
