@@ -1,6 +1,6 @@
 """Train seed 003's char-RNN on Shakespeare for a short while, then write pictures.
 
-    python -m minitheano.models.demo [--iters 3000] [--hidden 100] [--out demo_out] [--offline]
+    python -m minitheano.models.demo [--iters 20000] [--hidden 100] [--out demo_out] [--offline]
 
 Prints progress and a sample of generated text, and writes `<out>/char_rnn_loss.png` (the
 smoothed loss per iteration) and `<out>/char_rnn_step.png` (pydotprint of the compiled step).
@@ -75,7 +75,7 @@ def plot_losses(losses: np.ndarray, path: str) -> None:
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description="Train the char-RNN and write pictures.")
-    ap.add_argument("--iters", type=int, default=3000)
+    ap.add_argument("--iters", type=int, default=20000)
     ap.add_argument("--hidden", type=int, default=100)
     ap.add_argument("--seq-length", type=int, default=25)
     ap.add_argument("--lr", type=float, default=0.1)
