@@ -23,7 +23,8 @@ SCRIPT = textwrap.dedent("""
     got = f(np.arange(3.0), np.ones((2, 3)))
     assert np.isclose(got, 2 * np.tanh(3.0 + {const})), got
     stats = f.thunk.fn.stats
-    print(sum(stats.cache_hits.values()), sum(stats.cache_misses.values()))
+    print(sum(stats.cache_hits.values()), sum(stats.cache_misses.values()),
+          int("scipy.linalg" in sys.modules))
 """)
 
 
@@ -33,17 +34,21 @@ def _run(script: str, cache_dir) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True)
 
 
-def _hits_misses(p: subprocess.Popen) -> tuple[int, int]:
+def _hits_misses(p: subprocess.Popen, scipy: bool | None = False) -> tuple[int, int]:
     out, err = p.communicate(timeout=300)
     assert p.returncode == 0, err
-    return tuple(int(v) for v in out.split())
+    *counts, imported_scipy = (int(v) for v in out.split())
+    if scipy is not None:
+        assert imported_scipy == scipy, "a warm load imported scipy.linalg"
+    return tuple(counts)
 
 
 def test_second_process_loads_from_disk_and_concurrent_compiles_agree(tmp_path):
-    """Two processes compiling the same graph at once both succeed; a third compiles nothing."""
+    """Two processes compiling the same graph at once both succeed; a third compiles nothing
+    (and loads without Numba's full initialisation, which imports scipy.linalg)."""
     script = SCRIPT.format(const="0.25")
     first = [_run(script, tmp_path), _run(script, tmp_path)]
-    results = [_hits_misses(p) for p in first]
+    results = [_hits_misses(p, scipy=None) for p in first]
     assert all(h + m == 1 for h, m in results)
     assert _hits_misses(_run(script, tmp_path)) == (1, 0)
     assert len(list(tmp_path.glob("mt_*.py"))) == 1

@@ -2,6 +2,7 @@
 C-contiguous inputs at link time, and map run-time errors back to the node that raised them."""
 from __future__ import annotations
 
+import sys
 import warnings
 from typing import Callable
 
@@ -72,6 +73,8 @@ def _compile(source: str, key: str, signature: tuple):
         mod = cache.load_module(source, key)
         fn = getattr(mod, FUNC_NAME)
         try:
+            if not attempt and _load_cached(fn, signature):
+                return fn
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", NumbaPerformanceWarning)
                 fn.compile(signature)
@@ -82,6 +85,56 @@ def _compile(source: str, key: str, signature: tuple):
                                    f"{cache.module_path(key)}:\n{e}") from e
             cache.forget_module(key)  # corrupt or foreign cache entry: rebuild it
     raise AssertionError("unreachable")
+
+
+def _load_cached(fn, signature: tuple) -> bool:
+    """Load `fn`'s overload for `signature` from Numba's disk cache, if there, without the
+    one-off initialisation Numba's own path does first (`Dispatcher.compile` ->
+    `Cache.load_overload` -> `target_context.refresh()`: importing and installing every typing
+    and lowering registry, ~0.3 s of a warm start). Rebuilding cached machine code needs none
+    of it, only the NRT; a compile that does follow (a cache miss) still refreshes, in
+    `compile_extra`. False (nothing loaded) sends the caller to `fn.compile`."""
+    if fn.overloads.get(tuple(signature)) is not None:
+        return True
+    ctx = fn.targetctx
+    _light_numba_init(ctx)
+    from numba.core.compiler_lock import global_compiler_lock
+    with global_compiler_lock:
+        with fn._cache._guard_against_spurious_io_errors():
+            cres = fn._cache._load_overload(signature, ctx)
+        if cres is None:
+            return False
+        fn._cache_hits[signature] += 1
+        if not cres.objectmode:
+            ctx.insert_user_function(cres.entry_point, cres.fndesc, [cres.library])
+        fn.add_overload(cres)
+    return True
+
+
+_INIT_DONE = []
+
+
+def _light_numba_init(ctx) -> None:
+    """What loading cached code needs: the NRT, and `numba.np.arraymath` (cached functions'
+    environments name it) imported without its import-time BLAS probe, which imports all of
+    `scipy.linalg` (~0.15 s). Its flag is set from whether scipy is installed; numba checks
+    the BLAS again (`ensure_blas`) when it types a BLAS call."""
+    if _INIT_DONE:
+        return
+    from numba.core.runtime import nrt
+    nrt.rtsys.initialize(ctx)
+    if "numba.np.arraymath" not in sys.modules:
+        import importlib.util
+
+        from numba.np import linalg
+        probe = linalg.ensure_blas
+        linalg.ensure_blas = lambda: None
+        try:
+            from numba.np import arraymath
+        finally:
+            linalg.ensure_blas = probe
+        arraymath._HAVE_BLAS = importlib.util.find_spec("scipy") is not None
+    _INIT_DONE.append(True)
 
 
 def _reference_error(fgraph: FunctionGraph, values) -> Exception | None:
