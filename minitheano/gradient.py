@@ -7,7 +7,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .graphlib import Apply, Op, Variable, toposort
-from .ops.basic import as_tensor_variable, patternbroadcast
+from .ops.basic import as_tensor_variable
+from .ops.shape import patternbroadcast
 from .ops.elemwise import cast, zeros_like
 from .ops.type import TensorType, TensorVariable
 
@@ -123,7 +124,7 @@ def _check_grad_type(node: Apply, inp: Variable, g: Variable) -> None:
 
 def jacobian(expression, wrt, consider_constant=None, disconnected_inputs: str = "raise"):
     """d expression[i] / d wrt for a vector `expression` (one grad per element)."""
-    from .ops.basic import stack
+    from .ops.join import stack
     from .ops.subtensor import getitem
     expression = as_tensor_variable(expression)
     single = isinstance(wrt, Variable)
@@ -142,7 +143,7 @@ def jacobian(expression, wrt, consider_constant=None, disconnected_inputs: str =
 
 def _static_len(v: Variable) -> int:
     """The length of a vector whose shape is known at graph-build time (via test values)."""
-    from .ops.basic import _static_length
+    from .ops.shape import _static_length
     try:
         return _static_length(v)
     except ValueError:

@@ -82,7 +82,7 @@ def outer(x, y) -> TensorVariable:
 
 def tensordot(a, b, axes=2) -> TensorVariable:
     """numpy.tensordot via reshapes around one matrix product."""
-    from .basic import reshape, shape_i
+    from .shape import reshape, shape_i
     a, b = as_tensor_variable(a), as_tensor_variable(b)
     if isinstance(axes, int):
         a_axes, b_axes = list(range(a.ndim - axes, a.ndim)), list(range(axes))

@@ -124,7 +124,7 @@ def _label(v: Variable) -> str:
 
 def reduce_to_input(g: Variable, x: Variable) -> Variable:
     """Sum a gradient over the dimensions where `x` was broadcast; match x's dtype/pattern."""
-    from .basic import patternbroadcast
+    from .shape import patternbroadcast
     from .reduction import sum as tsum
     axes = [d for d in range(x.ndim) if x.broadcastable[d] and not g.broadcastable[d]]
     if axes:
@@ -329,14 +329,16 @@ def tensor_copy(x):
 
 def zeros_like(x, dtype: str | None = None):
     """Zeros with the shape (and dtype unless given) of `x`."""
-    from .basic import alloc, as_tensor_variable, constant
+    from .alloc import alloc
+    from .basic import as_tensor_variable, constant
     x = as_tensor_variable(x)
     return alloc(constant(np.zeros((), dtype or x.dtype)), like=x)
 
 
 def ones_like(x, dtype: str | None = None):
     """Ones with the shape (and dtype unless given) of `x`."""
-    from .basic import alloc, as_tensor_variable, constant
+    from .alloc import alloc
+    from .basic import as_tensor_variable, constant
     x = as_tensor_variable(x)
     return alloc(constant(np.ones((), dtype or x.dtype)), like=x)
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..graphlib import Apply, Constant, Op, Variable
-from .basic import Alloc, as_tensor_variable, shape_i, zeros
+from .alloc import Alloc, zeros
+from .basic import as_tensor_variable
+from .shape import shape_i
 from .elemwise import (Elemwise, cast, eq, log, log1p, reduce_to_input, sigmoid, softplus, switch,
                        zeros_like)
 from .scalar import upcast
@@ -67,7 +69,7 @@ def _check_labels(who: str, y: np.ndarray, n: int, k: int) -> None:
 
 def _one_hot(y: Variable, k: Variable, dtype: str) -> TensorVariable:
     """one_hot[i, j] = (y[i] == j), as an (n, k) matrix of `dtype`."""
-    from .basic import arange
+    from .alloc import arange
     return cast(eq(y.dimshuffle(0, "x"), arange(k).dimshuffle("x", 0)), dtype)
 
 

@@ -8,7 +8,8 @@ from typing import Sequence
 import numpy as np
 
 from ..graphlib import Apply, Op
-from .basic import as_tensor_variable, constant, shape_i
+from .basic import as_tensor_variable, constant
+from .shape import shape_i
 from .type import TensorType, TensorVariable
 
 _NUMPY = {"sum": np.sum, "prod": np.prod, "max": np.max, "min": np.min, "all": np.all,
@@ -114,7 +115,7 @@ def _expand(g, axes, ndim):
 
 
 def _broadcast_like(g, x):
-    from .basic import alloc
+    from .alloc import alloc
     if g.broadcastable == x.broadcastable:
         return g
     return alloc(g, like=x)

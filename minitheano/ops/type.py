@@ -92,7 +92,7 @@ class TensorType(Type):
             return var
         if isinstance(t, TensorType) and t.dtype == self.dtype and t.ndim == self.ndim:
             if all(b_new <= b_old for b_new, b_old in zip(self.broadcastable, t.broadcastable)):
-                from .basic import patternbroadcast
+                from .shape import patternbroadcast
                 return patternbroadcast(var, self.broadcastable)
         return None
 
@@ -163,7 +163,7 @@ class _TensorOperators:
     @property
     def broadcastable(self) -> tuple: return self.type.broadcastable
     @property
-    def shape(self): return _basic().shape(self)
+    def shape(self): return _shape().shape(self)
     @property
     def size(self): return _red().prod(self.shape)
     @property
@@ -179,8 +179,8 @@ class _TensorOperators:
     def transpose(self, *axes):
         return _ew().transpose(self, axes or None)
 
-    def reshape(self, shape, ndim=None): return _basic().reshape(self, shape, ndim)
-    def flatten(self, ndim=1): return _basic().flatten(self, ndim)
+    def reshape(self, shape, ndim=None): return _shape().reshape(self, shape, ndim)
+    def flatten(self, ndim=1): return _shape().flatten(self, ndim)
     def astype(self, dtype): return _ew().cast(self, dtype)
     def sum(self, axis=None, keepdims=False, dtype=None):
         return _red().sum(self, axis, keepdims=keepdims, dtype=dtype)
@@ -239,9 +239,9 @@ def _ew():
     return elemwise
 
 
-def _basic():
-    from . import basic
-    return basic
+def _shape():
+    from . import shape
+    return shape
 
 
 def _red():

@@ -1,9 +1,7 @@
 """The user namespace `T` (`from minitheano import tensor as T`), as Theano's theano.tensor."""
 from ..gradient import grad, hessian, jacobian, verify_grad
-from ..ops.basic import (ARange, Alloc, Eye, Join, MakeVector, Reshape, Shape, Shape_i,
-                         addbroadcast, alloc, arange, as_tensor_variable, concatenate, constant,
-                         eye, fill, flatten, identity_like, join, ones, patternbroadcast, reshape,
-                         shape, shape_i, stack, unbroadcast, zeros)
+from ..ops.alloc import ARange, Alloc, Eye, alloc, arange, eye, fill, identity_like, ones, zeros
+from ..ops.basic import as_tensor_variable, constant
 from ..ops.blas import Dot, dot, outer, tensordot
 from ..ops.elemwise import (DimShuffle, Elemwise, abs, abs_, add, and_, bitwise_not, cast, ceil,
                             clip, cos, eq, exp, exp2, expm1, floor, ge, gt, int_div, invert, le,
@@ -11,16 +9,16 @@ from ..ops.elemwise import (DimShuffle, Elemwise, abs, abs_, add, and_, bitwise_
                             ones_like, or_, pow, round, sgn, sigmoid, sin, softplus, sqr, sqrt,
                             sub, switch, tan, tanh, tensor_copy, transpose, true_div, true_divide,
                             where, xor, zeros_like)
+from ..ops.inc_subtensor import inc_subtensor, set_subtensor
+from ..ops.join import Join, concatenate, join, stack
 from ..ops.reduction import (all, any, argmax, argmin, max, mean, min, prod, std, sum, var)
+from ..ops.shape import (MakeVector, Reshape, Shape, Shape_i, addbroadcast, flatten,
+                         patternbroadcast, reshape, shape, shape_i, unbroadcast)
 from ..ops.sharedvar import SharedVariable, shared
 from ..ops.type import TensorConstant, TensorType, TensorVariable
 from . import nnet
 from .constructors import *  # noqa: F401,F403  (scalar, vector, fmatrix, dscalars, ...)
 from .constructors import tensor
 
-try:  # indexing lands in its own module
-    from ..ops.subtensor import (inc_subtensor, set_subtensor)
-except ImportError:  # pragma: no cover
-    pass
 
 floor_div = int_div

@@ -5,9 +5,9 @@ from hypothesis import given, settings, strategies as st
 
 import minitheano as th
 from minitheano import tensor as T
-from minitheano.ops.subtensor import (AdvancedIncSubtensor, AdvancedIncSubtensor1,
-                                      AdvancedSubtensor, AdvancedSubtensor1, IncSubtensor, Slot,
-                                      Subtensor, getitem, slice_length)
+from minitheano.ops.inc_subtensor import AdvancedIncSubtensor, AdvancedIncSubtensor1, IncSubtensor
+from minitheano.ops.indexing import Slot, slice_length
+from minitheano.ops.subtensor import AdvancedSubtensor, AdvancedSubtensor1, Subtensor, getitem
 
 RNG = np.random.default_rng(0)
 X3 = RNG.normal(size=(4, 5, 6))

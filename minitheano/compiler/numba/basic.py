@@ -1,9 +1,10 @@
-"""Lowering of ops/basic.py: shapes, MakeVector, Alloc, Reshape, SpecifyBroadcastable, Join,
-ARange, Eye."""
+"""Lowering of ops/shape.py, ops/alloc.py and ops/join.py: Shape, Shape_i, MakeVector,
+SpecifyBroadcastable, Reshape; Alloc, ARange, Eye; Join."""
 from __future__ import annotations
 
-from ...ops.basic import (ARange, Alloc, Eye, Join, MakeVector, Reshape, Shape, Shape_i,
-                          SpecifyBroadcastable)
+from ...ops.alloc import ARange, Alloc, Eye
+from ...ops.join import Join
+from ...ops.shape import MakeVector, Reshape, Shape, Shape_i, SpecifyBroadcastable
 from .dispatch import Ctx, literal, np_dtype, numba_funcify
 
 

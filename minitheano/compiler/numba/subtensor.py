@@ -1,4 +1,4 @@
-"""Lowering of ops/subtensor.py.
+"""Lowering of ops/subtensor.py and ops/inc_subtensor.py (index encoding: ops/indexing.py).
 
 Basic reads (`Subtensor`) are Numba views with bounds-checked integers. Every other indexing
 op follows one plan decided at lowering time: slices become loops, integer arrays and masks
@@ -8,8 +8,9 @@ np.add.at) one element.
 """
 from __future__ import annotations
 
-from ...ops.subtensor import (AdvancedIncSubtensor, AdvancedIncSubtensor1, AdvancedSubtensor,
-                              AdvancedSubtensor1, IncSubtensor, Slot, Subtensor)
+from ...ops.inc_subtensor import AdvancedIncSubtensor, AdvancedIncSubtensor1, IncSubtensor
+from ...ops.indexing import Slot
+from ...ops.subtensor import AdvancedSubtensor, AdvancedSubtensor1, Subtensor
 from .basic import tuple_src
 from .dispatch import Ctx, np_dtype, numba_funcify
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...graphlib import Constant, FunctionGraph
-from ...ops.basic import Alloc
+from ...ops.alloc import Alloc
 from ...ops.type import TensorConstant
 from ...ops.rewrite_ops import AllocEmpty
 from .framework import graph_rewriter, node_rewriter, register

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...graphlib import Variable
-from ...ops.basic import shape_i
+from ...ops.shape import shape_i
 from ...ops.blas import Dot
 from ...ops.elemwise import DimShuffle, Elemwise, cast, mul, transpose
 from ...ops.gemm import Gemm, Gemv, gemm_no_inplace, gemv_no_inplace, ger

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from ...ops import scalar as S
-from ...ops.basic import SpecifyBroadcastable, alloc_op, constant, shape_i
+from ...ops.alloc import alloc_op
+from ...ops.basic import constant
+from ...ops.shape import SpecifyBroadcastable, shape_i
 from ...ops.elemwise import DimShuffle, Elemwise, cast, neg, sqr, sqrt, true_div
 from ...ops.reduction import CAReduce
 from .framework import node_rewriter, register

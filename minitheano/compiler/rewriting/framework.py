@@ -87,7 +87,7 @@ def _fit(old: Variable, new: Variable, name: str) -> Variable:
     ot, nt = old.type, new.type
     if getattr(nt, "dtype", None) != getattr(ot, "dtype", None) or nt.ndim != ot.ndim:
         raise RewriteError(f"rewrite {name} replaces {old} ({ot}) by {new} ({nt})")
-    from ...ops.basic import patternbroadcast
+    from ...ops.shape import patternbroadcast
     return patternbroadcast(new, ot.broadcastable)
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from ...graphlib import Apply, Constant, FunctionGraph, Variable
-from ...ops.basic import alloc_op, constant, shape_i
+from ...ops.alloc import alloc_op
+from ...ops.basic import constant
+from ...ops.shape import shape_i
 from ...ops.elemwise import DimShuffle, Elemwise, cast
 
 

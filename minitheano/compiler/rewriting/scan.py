@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ...graphlib import Constant, FunctionGraph, Variable, ancestors, toposort
-from ...ops.basic import Shape_i, patternbroadcast, reshape, shape_i
+from ...ops.shape import Shape_i, patternbroadcast, reshape, shape_i
 from ...ops.blas import Dot, dot
 from ...ops.elemwise import DimShuffle, Elemwise
 from ...ops.scan import Scan

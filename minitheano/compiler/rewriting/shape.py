@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 from ...graphlib import Constant, Variable
-from ...ops.basic import Alloc, MakeVector, Reshape, Shape, Shape_i, alloc_op, constant, shape_i
+from ...ops.alloc import Alloc, alloc_op
+from ...ops.basic import constant
+from ...ops.shape import MakeVector, Reshape, Shape, Shape_i, shape_i
 from ...ops.elemwise import DimShuffle, Elemwise, cast
 from ...ops.rewrite_ops import AllocEmpty
 from .framework import node_rewriter, register

@@ -152,6 +152,7 @@ if nnet is not None:
                 p.owner.op.axis not in (-1, 1):
             return None
         x = p.owner.inputs[0]
-        from ...ops.basic import alloc, shape_i
+        from ...ops.alloc import alloc
+        from ...ops.shape import shape_i
         zeros = alloc(constant(np.zeros((), x.dtype)), shape_i(x, 1))
         return [nnet.crossentropy_softmax_argmax_1hot_with_bias(x, zeros, y)[0]]

@@ -6,7 +6,8 @@ from collections import OrderedDict
 from typing import Callable
 
 from ...graphlib import Variable, clone_replace
-from ..basic import as_tensor_variable, shape_i
+from ..basic import as_tensor_variable
+from ..shape import shape_i
 from ..elemwise import minimum
 from ..sharedvar import SharedVariable
 from ..type import TensorType

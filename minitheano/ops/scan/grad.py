@@ -24,8 +24,10 @@ from dataclasses import replace
 import numpy as np
 
 from ...graphlib import Variable, ancestors, clone_replace, toposort
-from ..basic import (MakeVector, Reshape, Shape, Shape_i, SpecifyBroadcastable, alloc,
-                     as_tensor_variable, concatenate, constant, shape_i, stack)
+from ..alloc import alloc
+from ..basic import as_tensor_variable, constant
+from ..join import concatenate, stack
+from ..shape import MakeVector, Reshape, Shape, Shape_i, SpecifyBroadcastable, shape_i
 from ..elemwise import DimShuffle, le, minimum, switch
 from ..subtensor import Subtensor
 from .op import Scan, ScanInfo

@@ -344,7 +344,7 @@ def _inner_output_shapes(op: Scan, seq_sh, state_sh, ns_sh) -> list:
 def _outer_shape(sh, known: dict, inner_vars: set) -> tuple | None:
     """A shape whose entries may read inner variables only through their (known) shapes,
     rewritten in outer terms; None when an entry needs an inner value."""
-    from ..basic import MakeVector, Shape, Shape_i
+    from ..shape import MakeVector, Shape, Shape_i
     res = []
     for e in sh:
         if not isinstance(e, Variable):

@@ -53,7 +53,7 @@ def add_time(t: TensorType) -> TensorType:
 
 def as_type(v: Variable, t: TensorType) -> Variable:
     """`v` declared with type `t`: same dtype and ndim required; the pattern is converted."""
-    from ..basic import patternbroadcast
+    from ..shape import patternbroadcast
     if v.type == t:
         return v
     if v.dtype != t.dtype or v.ndim != t.ndim:
@@ -63,7 +63,7 @@ def as_type(v: Variable, t: TensorType) -> Variable:
 
 def is_zero(v: Variable) -> bool:
     """True when `v` is known to be all zeros (a zero constant or an Alloc of zero)."""
-    from ..basic import Alloc
+    from ..alloc import Alloc
     if isinstance(v, Constant):
         return bool(np.all(np.asarray(v.data) == 0))
     if v.owner is not None and isinstance(v.owner.op, Alloc):
