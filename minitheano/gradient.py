@@ -8,8 +8,8 @@ import numpy as np
 
 from .graphlib import Apply, Op, Variable, toposort
 from .ops.basic import as_tensor_variable
-from .ops.shape import patternbroadcast
 from .ops.elemwise import cast, zeros_like
+from .ops.shape import patternbroadcast
 from .ops.type import TensorType, TensorVariable
 
 

@@ -18,6 +18,7 @@ from .basic import as_tensor_variable, constant
 from .elemwise import cast, gt, lt, maximum, minimum, switch
 
 
+# -- idx_list encoding -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Slot:
     """Placeholder in an idx_list for the next symbolic index input (its dtype and ndim)."""
@@ -82,7 +83,9 @@ class _IndexOp(Op):
         return index
 
 
+# -- lengths and layouts an index yields ------------------------------------------------------
 def static_int(v) -> int | None:
+    """`v` as a Python int when it is an int or a 0-d constant, else None."""
     if isinstance(v, (int, np.integer)):
         return int(v)
     if isinstance(v, Constant) and v.ndim == 0:
@@ -178,11 +181,15 @@ def broadcast_index_shape(groups) -> tuple:
         res.append(cands[0] if cands else 1)
     return tuple(res)
 
+
+# -- user index entries (getitem) -------------------------------------------------------------
 def as_slot(p):
+    """A symbolic index part as its Slot in an idx_list; constants pass through."""
     return Slot(p.dtype, p.ndim) if isinstance(p, Variable) else p
 
 
 def newaxis_pattern(entries, x) -> list:
+    """The dimshuffle pattern that inserts the None (np.newaxis) entries after indexing."""
     pattern, d = [], 0
     for e in entries:
         if e is None:

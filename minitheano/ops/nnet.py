@@ -11,10 +11,10 @@ import numpy as np
 from ..graphlib import Apply, Constant, Op, Variable
 from .alloc import Alloc, zeros
 from .basic import as_tensor_variable
-from .shape import shape_i
 from .elemwise import (Elemwise, cast, eq, log, log1p, reduce_to_input, sigmoid, softplus, switch,
                        zeros_like)
 from .scalar import upcast
+from .shape import shape_i
 from .type import FLOAT_DTYPES, INT_DTYPES, TensorType, TensorVariable
 
 __all__ = ["Softmax", "SoftmaxGrad", "LogSoftmax", "CrossentropyCategorical1Hot",

@@ -6,7 +6,7 @@ import pytest
 import minitheano as th
 from minitheano import tensor as T
 from minitheano.ops import scalar as S
-from minitheano.ops.basic import SpecifyBroadcastable
+from minitheano.ops.shape import SpecifyBroadcastable
 from minitheano.ops.elemwise import Elemwise
 
 from .rewriting_utils import check_phases, compare, kinds, ops, rewrite  # noqa: F401

@@ -180,8 +180,8 @@ class Codegen:
         res = []
         for k, v in enumerate(fg.outputs):
             e = self.expr(v)
-            if v.ndim == 0:
-                res.append(f"np.asarray({e})")
+            if v.ndim == 0:  # np.full, not np.asarray: loading cached code that uses
+                res.append(f"np.full((), {e})")  # asarray imports numba's arraymath (+30 ms)
                 continue
             roots = self.roots.get(v, frozenset([v]))
             ext = roots & external

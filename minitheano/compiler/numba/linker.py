@@ -96,12 +96,19 @@ def _load_cached(fn, signature: tuple) -> bool:
     `compile_extra`. False (nothing loaded) sends the caller to `fn.compile`."""
     if fn.overloads.get(tuple(signature)) is not None:
         return True
-    ctx = fn.targetctx
-    _light_numba_init(ctx)
+    from numba.core import environment
     from numba.core.compiler_lock import global_compiler_lock
+    from numba.core.runtime import nrt
+    ctx = fn.targetctx
     with global_compiler_lock:
-        with fn._cache._guard_against_spurious_io_errors():
-            cres = fn._cache._load_overload(signature, ctx)
+        nrt.rtsys.initialize(ctx)
+        rebuild_env = environment._rebuild_env
+        environment._rebuild_env = _rebuild_env_light(rebuild_env)  # read when unpickling
+        try:
+            with fn._cache._guard_against_spurious_io_errors():
+                cres = fn._cache._load_overload(signature, ctx)
+        finally:
+            environment._rebuild_env = rebuild_env
         if cres is None:
             return False
         fn._cache_hits[signature] += 1
@@ -111,30 +118,25 @@ def _load_cached(fn, signature: tuple) -> bool:
     return True
 
 
-_INIT_DONE = []
+def _rebuild_env_light(rebuild_env):
+    """Numba's `_rebuild_env` (a cached function's environment imports the module that
+    defined it), importing `numba.np.arraymath` without its import-time BLAS probe, which
+    imports all of `scipy.linalg` (~0.15 s). Its flag is set from whether scipy is
+    installed; Numba checks the BLAS again (`ensure_blas`) when it types a BLAS call."""
+    def rebuild(modname, consts, env_name):
+        if modname == "numba.np.arraymath" and modname not in sys.modules:
+            import importlib.util
 
-
-def _light_numba_init(ctx) -> None:
-    """What loading cached code needs: the NRT, and `numba.np.arraymath` (cached functions'
-    environments name it) imported without its import-time BLAS probe, which imports all of
-    `scipy.linalg` (~0.15 s). Its flag is set from whether scipy is installed; numba checks
-    the BLAS again (`ensure_blas`) when it types a BLAS call."""
-    if _INIT_DONE:
-        return
-    from numba.core.runtime import nrt
-    nrt.rtsys.initialize(ctx)
-    if "numba.np.arraymath" not in sys.modules:
-        import importlib.util
-
-        from numba.np import linalg
-        probe = linalg.ensure_blas
-        linalg.ensure_blas = lambda: None
-        try:
-            from numba.np import arraymath
-        finally:
-            linalg.ensure_blas = probe
-        arraymath._HAVE_BLAS = importlib.util.find_spec("scipy") is not None
-    _INIT_DONE.append(True)
+            from numba.np import linalg
+            probe = linalg.ensure_blas
+            linalg.ensure_blas = lambda: None
+            try:
+                from numba.np import arraymath
+            finally:
+                linalg.ensure_blas = probe
+            arraymath._HAVE_BLAS = importlib.util.find_spec("scipy") is not None
+        return rebuild_env(modname, consts, env_name)
+    return rebuild
 
 
 def _reference_error(fgraph: FunctionGraph, values) -> Exception | None:

@@ -5,8 +5,8 @@ import numpy as np
 
 from ...graphlib import Constant, FunctionGraph
 from ...ops.alloc import Alloc
-from ...ops.type import TensorConstant
 from ...ops.rewrite_ops import AllocEmpty
+from ...ops.type import TensorConstant
 from .framework import graph_rewriter, node_rewriter, register
 
 # Alloc results stay computed so inplace ops may overwrite them (a folded Alloc would be a

@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 
 from ...graphlib import Variable
-from ...ops.shape import shape_i
 from ...ops.blas import Dot
 from ...ops.elemwise import DimShuffle, Elemwise, cast, mul, transpose
 from ...ops.gemm import Gemm, Gemv, gemm_no_inplace, gemv_no_inplace, ger
 from ...ops.rewrite_ops import AllocEmpty
+from ...ops.shape import shape_i
 from .framework import node_rewriter, register
 from .helpers import const, ew, n_clients, scalar_value, unbroadcast_scalar
 

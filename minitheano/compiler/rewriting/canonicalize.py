@@ -7,9 +7,9 @@ import numpy as np
 from ...ops import scalar as S
 from ...ops.alloc import alloc_op
 from ...ops.basic import constant
-from ...ops.shape import SpecifyBroadcastable, shape_i
 from ...ops.elemwise import DimShuffle, Elemwise, cast, neg, sqr, sqrt, true_div
 from ...ops.reduction import CAReduce
+from ...ops.shape import SpecifyBroadcastable, shape_i
 from .framework import node_rewriter, register
 from .helpers import (as_type, compose_dimshuffle, const, ew, only_client, scalar_value,
                       zeros_shaped_like)

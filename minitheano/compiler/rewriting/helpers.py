@@ -7,8 +7,8 @@ import numpy as np
 from ...graphlib import Apply, Constant, FunctionGraph, Variable
 from ...ops.alloc import alloc_op
 from ...ops.basic import constant
-from ...ops.shape import shape_i
 from ...ops.elemwise import DimShuffle, Elemwise, cast
+from ...ops.shape import shape_i
 
 
 def ew(var_or_node, *names: str) -> Apply | None:

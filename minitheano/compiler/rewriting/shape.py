@@ -8,9 +8,9 @@ import numpy as np
 from ...graphlib import Constant, Variable
 from ...ops.alloc import Alloc, alloc_op
 from ...ops.basic import constant
-from ...ops.shape import MakeVector, Reshape, Shape, Shape_i, shape_i
 from ...ops.elemwise import DimShuffle, Elemwise, cast
 from ...ops.rewrite_ops import AllocEmpty
+from ...ops.shape import MakeVector, Reshape, Shape, Shape_i, shape_i
 from .framework import node_rewriter, register
 from .helpers import only_client, scalar_value
 
