@@ -6,11 +6,29 @@ from ...ops.alloc import ARange, Alloc, Eye
 from ...ops.join import Join
 from ...ops.shape import MakeVector, Reshape, Shape, Shape_i, SpecifyBroadcastable
 from .dispatch import Ctx, literal, np_dtype, numba_funcify
+from .runtime.copy import COPIES
 
 
 def tuple_src(items: list[str]) -> str:
     """Source of a tuple (`(a,)` for one item)."""
     return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+def copy_into(ctx: Ctx, dst: str, src: str, ndim: int) -> None:
+    """Emit `dst[...] = src` for `ndim`-d arrays of equal shape (the caller checks it), as a
+    call of a `runtime.copy` helper or explicit loops: Numba's array setitem costs seconds of
+    compile time (see runtime/copy.py). A 0-d `dst` is an indexed element: a plain store."""
+    if ndim == 0:
+        ctx.emit(f"{dst} = {src}")
+    elif ndim in COPIES:
+        ctx.emit(f"{ctx.helper('minitheano.compiler.numba.runtime.copy', '_cp')}."
+                 f"{COPIES[ndim]}({dst}, {src})")
+    else:
+        d, s, js = ctx.tmp("d"), ctx.tmp("s"), [ctx.tmp("j") for _ in range(ndim)]
+        ctx.emit(f"{d} = {dst}", f"{s} = {src}")
+        for k, j in enumerate(js):
+            ctx.emit("    " * k + f"for {j} in range({d}.shape[{k}]):")
+        ctx.emit("    " * ndim + f"{d}[{', '.join(js)}] = {s}[{', '.join(js)}]")
 
 
 @numba_funcify.register(Shape)
@@ -71,9 +89,13 @@ def numba_funcify_Alloc(op: Alloc, node, ctx: Ctx) -> None:
 def numba_funcify_Reshape(op: Reshape, node, ctx: Ctx) -> None:
     x, shp = node.inputs
     name = ctx.out()
-    dims = [f"{ctx[shp]}[{k}]" for k in range(op.ndim)]
-    ctx.check(f"{ctx[shp]}.shape[0] != {op.ndim}",
-              f"the shape vector has {{0}} entries, expected {op.ndim}", f"{ctx[shp]}.shape[0]")
+    if shp.owner is not None and isinstance(shp.owner.op, MakeVector):
+        dims = [ctx[e] for e in shp.owner.inputs]  # the scalars: the vector is not built
+    else:
+        dims = [f"{ctx[shp]}[{k}]" for k in range(op.ndim)]
+        ctx.check(f"{ctx[shp]}.shape[0] != {op.ndim}",
+                  f"the shape vector has {{0}} entries, expected {op.ndim}",
+                  f"{ctx[shp]}.shape[0]")
     if x.ndim == 0:
         ctx.emit(f"{name} = np.full({tuple_src(dims)}, {ctx[x]}, {np_dtype(x.dtype)})"
                  if op.ndim else f"{name} = {ctx[x]}")
@@ -118,7 +140,8 @@ def numba_funcify_Join(op: Join, node, ctx: Ctx) -> None:
     for x in xs:
         idx = [":"] * nd
         idx[ax] = f"{off}:{off} + {x}.shape[{ax}]"
-        ctx.emit(f"{name}[{', '.join(idx)}] = {x}", f"{off} += {x}.shape[{ax}]")
+        copy_into(ctx, f"{name}[{', '.join(idx)}]", x, nd)
+        ctx.emit(f"{off} += {x}.shape[{ax}]")
 
 
 @numba_funcify.register(ARange)

@@ -8,7 +8,8 @@ import numpy as np
 from ...graphlib import Constant, Variable
 from ...ops.alloc import Alloc, alloc_op
 from ...ops.basic import constant
-from ...ops.elemwise import DimShuffle, Elemwise, cast
+from ...ops.elemwise import DimShuffle, Elemwise, add, cast, mul
+from ...ops.reduction import CAReduce
 from ...ops.rewrite_ops import AllocEmpty
 from ...ops.shape import MakeVector, Reshape, Shape, Shape_i, shape_i
 from .framework import node_rewriter, register
@@ -142,6 +143,23 @@ def local_useless_alloc(fgraph, node):
     if all(length_matches(e, v, d) for d, e in enumerate(shape)):
         return [v]
     return None
+
+
+@register(*CANON, tags=("shape",))
+@node_rewriter(CAReduce)
+def local_reduce_of_make_vector(fgraph, node):
+    """prod([a, b, c]) -> a * b * c; sum([a, b, c]) -> a + b + c (the element counts of
+    reshape gradients: scalar arithmetic instead of a vector and a loop)"""
+    v = node.inputs[0]
+    if node.op.kind not in ("sum", "prod") or v.owner is None or \
+            not isinstance(v.owner.op, MakeVector) or not v.owner.inputs:
+        return None
+    ins = v.owner.inputs
+    res = ins[0] if len(ins) == 1 else (mul if node.op.kind == "prod" else add)(*ins)
+    res = cast(res, node.outputs[0].dtype)
+    if node.op.keepdims:
+        res = DimShuffle((), ["x"])(res)
+    return [res] if res.type == node.outputs[0].type else None
 
 
 @register(*CANON, tags=("shape",))
