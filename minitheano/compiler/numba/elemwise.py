@@ -181,14 +181,14 @@ def numba_funcify_DimShuffle(op: DimShuffle, node, ctx: Ctx) -> None:
     if out.ndim == 0:  # every dimension dropped: the single element
         ctx.emit(f"{name} = {ctx[x]}[{', '.join(['0'] * x.ndim)}]")
         return
-    if op.is_transpose:
-        if op.new_order == tuple(range(x.ndim)):
-            ctx.emit(f"{name} = {ctx[x]}")
-        elif x.ndim == 2:
-            ctx.emit(f"{name} = {ctx[x]}.T")
-        else:
-            ctx.emit(f"{name} = np.transpose({ctx[x]}, {_shape_tuple([str(o) for o in op.new_order])})")
+    if op.is_transpose and op.new_order == tuple(range(x.ndim)):
+        ctx.emit(f"{name} = {ctx[x]}")
         return
+    if op.is_transpose and x.ndim == 2:  # Numba knows x.T of a C array is F-contiguous
+        ctx.emit(f"{name} = {ctx[x]}.T")
+        return
+    # other permutations and inserted dimensions as a strided view (np.transpose with axes
+    # costs ~1 s of compile time per array type)
     shape = _shape_tuple(["1" if o == "x" else f"{ctx[x]}.shape[{o}]" for o in op.new_order])
     strides = _shape_tuple(["0" if o == "x" else f"{ctx[x]}.strides[{o}]" for o in op.new_order])
     ctx.emit(f"{name} = np.lib.stride_tricks.as_strided({ctx[x]}, shape={shape}, "

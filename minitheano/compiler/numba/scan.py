@@ -43,7 +43,7 @@ def _lower_as_function(node, ctx: Ctx) -> None:
     args = [f"np.asarray({ctx[v]})" if v.ndim == 0 else ctx[v] for v in node.inputs]
     args += [ctx.gen.expr(c) for c in consts]
     res = ctx.tmp("r")
-    ctx.emit(f"# the loop: {cache.module_path(key)}",
+    ctx.emit(f"# the loop: {cache.module_path(key).name} in the cache directory",
              f"{res} = {mod}.graph({', '.join(args)})")
     for k, o in enumerate(node.outputs):
         ctx.emit(f"{ctx.out(k)} = {res}[{k}]" + ("[()]" if o.ndim == 0 else ""))
