@@ -1,17 +1,11 @@
 """Shared test checks: compile-and-run, infer_shape against the real output shape."""
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
-import pytest
 
 import minitheano as th
 from minitheano.ops.basic import as_tensor_variable
 from minitheano.ops.shape import shape_i
-
-has_subtensor = importlib.util.find_spec("minitheano.ops.subtensor") is not None
-needs_subtensor = pytest.mark.skipif(not has_subtensor, reason="ops/subtensor.py not landed yet")
 
 
 def run(inputs, outputs, *values, mode="py", **kwargs):

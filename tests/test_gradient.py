@@ -10,7 +10,7 @@ from minitheano import tensor as T
 from minitheano.gradient import DisconnectedInputError, GradientError
 from minitheano.graphlib import Apply, Op
 from minitheano.ops.basic import as_tensor_variable
-from tests.helpers import needs_subtensor, run
+from tests.helpers import run
 
 
 class ScaledSquare(Op):
@@ -189,7 +189,6 @@ def test_second_derivatives_by_grad_of_grad():
 
 
 # -- jacobian, hessian ---------------------------------------------------------------------------
-@needs_subtensor
 def test_jacobian():
     x = T.dvector("x")
     x.tag.test_value = np.ones(3)
@@ -204,7 +203,6 @@ def test_jacobian():
     np.testing.assert_allclose(run([], T.jacobian(T.exp(w), w)), np.diag(np.exp(np.arange(3.0))))
 
 
-@needs_subtensor
 def test_jacobian_list_wrt_and_fixed_length_expression():
     x, y = T.dvector("x"), T.dscalar("y")
     e = T.stack([x[0] * x[1] * y, x[2] + y])
@@ -222,7 +220,6 @@ def test_jacobian_needs_a_known_length():
         T.jacobian(T.dmatrix("m") * 2, y)
 
 
-@needs_subtensor
 def test_hessian():
     x = T.dvector("x")
     x.tag.test_value = np.ones(3)

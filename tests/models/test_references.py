@@ -1,6 +1,5 @@
 """The numpy oracles themselves are right: the seeds' finite-difference checks, and more."""
 import numpy as np
-import pytest
 
 from . import reference_binary_addition as rba
 from . import reference_charrnn as rc

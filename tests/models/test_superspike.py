@@ -1,6 +1,5 @@
 """SuperSpike (seed 004) scaled down: the error kernel, r-max-prop's step bound, and learning."""
 import numpy as np
-import pytest
 
 from minitheano.models import data
 from minitheano.models import superspike as ss

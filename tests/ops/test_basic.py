@@ -5,7 +5,7 @@ import pytest
 
 import minitheano as th
 from minitheano import tensor as T
-from tests.helpers import check_infer_shape, needs_subtensor, run
+from tests.helpers import check_infer_shape, run
 
 RNG = np.random.default_rng(42)
 
@@ -59,7 +59,6 @@ def test_shape_and_shape_i(mode):
     check_infer_shape([x.shape, T.shape_i(x, 1)], [x], [a])
 
 
-@needs_subtensor
 def test_shape_indexing():
     x = T.dmatrix("x")
     assert run([x], x.shape[1], np.ones((2, 7))) == 7
@@ -143,14 +142,12 @@ def test_join_errors():
         run([x, y], T.concatenate([x, y]), np.ones((2, 3)), np.ones((2, 4)))
 
 
-@needs_subtensor
 @pytest.mark.parametrize("axis,shapes", [(0, [(2, 3), (1, 3), (3, 3)]), (1, [(2, 1), (2, 4)])])
 def test_join_grad(axis, shapes):
     th.verify_grad(lambda *xs: T.concatenate(xs, axis=axis),
                    [RNG.normal(size=s) for s in shapes], mode="py")
 
 
-@needs_subtensor
 def test_stack_grad():
     th.verify_grad(lambda a, b: T.stack([a, b], axis=1), [RNG.normal(size=3), RNG.normal(size=3)],
                    mode="py")
@@ -266,7 +263,6 @@ def test_patternbroadcast_grad(shape):
     np.testing.assert_array_equal(run([m], g, np.ones((1, 2))), [[6.0, 9.0]])
 
 
-@needs_subtensor
 def test_makevector_grad():
     th.verify_grad(lambda a, b: T.as_tensor_variable([a, b * 2, a]) * [1.0, 2.0, 3.0],
                    [np.array(0.5), np.array(-1.5)], mode="py")

@@ -1,11 +1,9 @@
 """Gradients through scan (backpropagation through time) against finite differences and a
 hand-written numpy BPTT."""
 import numpy as np
-import pytest
 
 import minitheano as th
 from minitheano import tensor as T
-from tests.helpers import needs_subtensor
 
 rng = np.random.default_rng(42)
 
@@ -73,7 +71,6 @@ def test_grad_two_coupled_states():
                    mode="py")
 
 
-@needs_subtensor
 def test_grad_mit_sot_taps():
     def f(x0, w):
         out, _ = th.scan(lambda a, b, w: T.tanh(a * w + b), n_steps=6,
@@ -82,7 +79,6 @@ def test_grad_mit_sot_taps():
     th.verify_grad(f, [rng.normal(size=(4, 2)), rng.normal(size=2)], mode="py")
 
 
-@needs_subtensor
 def test_grad_go_backwards():
     def f(x, h0):
         out, _ = th.scan(lambda a, h: T.tanh(a + 0.7 * h), sequences=x, outputs_info=h0,
@@ -186,7 +182,6 @@ def test_rnn_language_model_matches_numpy_bptt():
         np.testing.assert_allclose(g, w, rtol=0, atol=1e-8)
 
 
-@needs_subtensor
 def test_truncate_gradient_matches_cut_graph():
     """truncate_gradient=T: only the last T steps are backpropagated (Theano's meaning); the
     oracle is the full gradient of a graph whose earlier steps are constants."""

@@ -6,7 +6,7 @@ import pytest
 
 import minitheano as th
 from minitheano import tensor as T
-from tests.helpers import check_infer_shape, needs_subtensor
+from tests.helpers import check_infer_shape
 
 MODES = ["py", "FAST_RUN"]
 
@@ -28,7 +28,6 @@ def test_power_by_repeated_multiply(mode):
     assert f(a, 0).shape == (0, 4)
 
 
-@needs_subtensor
 def test_power_last_step(mode):
     k = T.iscalar("k")
     A = T.vector("A")
@@ -183,7 +182,6 @@ def test_closure_over_outer_variable(mode):
                                [1, 3, 5])
 
 
-@needs_subtensor
 def test_go_backwards(mode):
     x = T.vector("x")
     out, _ = th.scan(lambda a, s: s + a, sequences=x, outputs_info=T.constant(0.0),

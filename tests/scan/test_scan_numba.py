@@ -5,7 +5,6 @@ import pytest
 
 import minitheano as th
 from minitheano import tensor as T
-from tests.helpers import needs_subtensor
 
 rng = np.random.default_rng(7)
 
