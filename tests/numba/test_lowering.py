@@ -173,3 +173,19 @@ def test_nnet_ops():
     compare_numba_and_py([x, b, yi], outs, [rng.standard_normal((3, 5)) * 50,
                                             rng.standard_normal(5), np.array([0, 4, 2])],
                          rtol=1e-10)
+
+
+def test_elemwise_reads_slices_and_row_broadcasts_through_their_base():
+    """A loop over basic slices indexes their base with the slice starts (a C array, so the
+    loop vectorises), and a row broadcast is a reshape: the values are numpy's, also with
+    a broadcasting operand, an odd start and a slice of a transposed (strided) base."""
+    x, y, v = T.dmatrix("x"), T.dmatrix("y"), T.dvector("v")
+    outs = [T.tanh(x[1:, 2:5]) * x[1:4, 0:3] + v[3:6],
+            x[1:, 3:] + v[:3].dimshuffle("x", 0), v.dimshuffle("x", 0, "x"),
+            T.exp(x.T[2:4, 1:]) - y[::1, 1:],
+            T.addbroadcast(x[:2, 1:2], 1) * y[:, 0:3]]
+    f, _ = compare_numba_and_py([x, y, v], outs,
+                                [rng.standard_normal((4, 6)), rng.standard_normal((2, 4)),
+                                 rng.standard_normal(7)])
+    src = f.dump_source()
+    assert "[j" in src and "2 + j" in src and ".reshape((1," in src

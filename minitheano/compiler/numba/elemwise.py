@@ -6,39 +6,71 @@ contiguous views (the fast path); otherwise a loop nest indexes broadcast dimens
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ...ops.elemwise import DimShuffle, Elemwise
+from ...ops.subtensor import Subtensor
 from .dispatch import Ctx, np_dtype, numba_funcify
 from .scalar import scalar_body
 
 class Operand:
     """An array read by a loop nest: output dimension d reads dimension `dims[d]` of `base`
     (None: a dimension the operand broadcasts along); other base dimensions are read at 0.
-    Reading a DimShuffle's input this way skips building the view."""
+    Reading a DimShuffle's input this way skips building the view. A basic slice
+    `view = base[a:, b:]` is read as `base[a + i, b + j]` (`offsets`; lengths from `view`):
+    Numba types a slice view with layout 'A', whose loops LLVM does not vectorise, while the
+    base of a slice is most often a C array (a Gemm result, a buffer)."""
 
-    def __init__(self, k: int, base: str, dims: list, bc: tuple, base_ndim: int):
+    def __init__(self, k: int, base: str, dims: list, bc: tuple, base_ndim: int,
+                 offsets: list | None = None, view: str | None = None):
         self.k, self.base, self.dims, self.bc, self.base_ndim = k, base, dims, bc, base_ndim
+        self.offsets, self.view = offsets, view
 
     @property
     def plain(self) -> bool:
-        return self.dims == list(range(len(self.dims))) and self.base_ndim == len(self.dims)
+        return self.dims == list(range(len(self.dims))) and self.base_ndim == len(self.dims) \
+            and self.view is None
 
     def length(self, d: int) -> str:
-        return f"{self.base}.shape[{self.dims[d]}]"
+        return f"{self.view}.shape[{d}]" if self.view else f"{self.base}.shape[{self.dims[d]}]"
 
     def at(self, idx: list[str]) -> str:
         pos = {b: d for d, b in enumerate(self.dims) if b is not None}
-        return ", ".join("0" if b not in pos or self.bc[pos[b]] else idx[pos[b]]
-                         for b in range(self.base_ndim))
+        parts = []
+        for b in range(self.base_ndim):
+            i = "0" if b not in pos or self.bc[pos[b]] else idx[pos[b]]
+            off = self.offsets[b] if self.offsets else 0
+            parts.append(i if not off else (str(off) if i == "0" else f"{off} + {i}"))
+        return ", ".join(parts)
 
 
 def operand(ctx: Ctx, k: int, x, look_through: bool = True) -> Operand:
-    """`x` as an Operand, looking through a DimShuffle of an n-d array."""
+    """`x` as an Operand, looking through a DimShuffle of an n-d array or a basic slice."""
     node = x.owner
     if look_through and node is not None and isinstance(node.op, DimShuffle) and \
             node.inputs[0].ndim > 0:
         dims = [None if o == "x" else o for o in node.op.new_order]
         return Operand(k, ctx[node.inputs[0]], dims, x.broadcastable, node.inputs[0].ndim)
+    if look_through and node is not None and isinstance(node.op, Subtensor):
+        offsets = _slice_offsets(node.op.idx_list, x.ndim)
+        if offsets is not None and node.inputs[0].ndim == x.ndim:
+            return Operand(k, ctx[node.inputs[0]], list(range(x.ndim)), x.broadcastable, x.ndim,
+                           offsets, ctx[x])
     return Operand(k, ctx[x], list(range(x.ndim)), x.broadcastable, x.ndim)
+
+
+def _slice_offsets(idx_list, ndim: int) -> list[int] | None:
+    """The start of each dimension when every entry is a slice with a constant start >= 0
+    and step 1 (then view[i, j] is base[start0 + i, start1 + j]); else None."""
+    offsets = []
+    for e in idx_list:
+        if not isinstance(e, slice) or e.step not in (None, 1):
+            return None
+        start = 0 if e.start is None else e.start
+        if not isinstance(start, (int, np.integer)) or isinstance(start, bool) or start < 0:
+            return None
+        offsets.append(int(start))
+    return offsets + [0] * (ndim - len(offsets))
 
 
 def shape_checks(ctx: Ctx, arrays: list[Operand], nd: int) -> list[str]:
@@ -187,9 +219,14 @@ def numba_funcify_DimShuffle(op: DimShuffle, node, ctx: Ctx) -> None:
     if op.is_transpose and x.ndim == 2:  # Numba knows x.T of a C array is F-contiguous
         ctx.emit(f"{name} = {ctx[x]}.T")
         return
+    shape = _shape_tuple(["1" if o == "x" else f"{ctx[x]}.shape[{o}]" for o in op.new_order])
+    if [o for o in op.new_order if o != "x"] == list(range(x.ndim)):
+        # only inserted dimensions: a reshape, so that Numba keeps the C layout (a strided
+        # view is typed 'A', and loops over it do not vectorise); a copy if x is strided
+        ctx.emit(f"{name} = np.ascontiguousarray({ctx[x]}).reshape({shape})")
+        return
     # other permutations and inserted dimensions as a strided view (np.transpose with axes
     # costs ~1 s of compile time per array type)
-    shape = _shape_tuple(["1" if o == "x" else f"{ctx[x]}.shape[{o}]" for o in op.new_order])
     strides = _shape_tuple(["0" if o == "x" else f"{ctx[x]}.strides[{o}]" for o in op.new_order])
     ctx.emit(f"{name} = np.lib.stride_tricks.as_strided({ctx[x]}, shape={shape}, "
              f"strides={strides})")
