@@ -11,7 +11,8 @@ from typing import Iterable
 
 from ...graphlib import FunctionGraph
 from ...graphlib.fg import InconsistencyError
-from . import algebra, basic, blas, canonicalize, fusion, inplace, scan, shape, stabilize  # noqa: F401
+from . import (algebra, basic, blas, canonicalize, fusion, inplace, scan, shape, stabilize,  # noqa: F401
+               subtensor)
 from .destroy import destroy_problems
 from .framework import REGISTRY, GraphRewriter, NodeRewriter, equilibrium, selected
 
