@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from ...ops.alloc import Alloc
 from ...ops.elemwise import Elemwise, add
-from ...ops.inc_subtensor import _IncOp
+from ...ops.inc_subtensor import AdvancedIncSubtensor, AdvancedIncSubtensor1, IncSubtensor
 from .framework import node_rewriter, register
 from .helpers import only_client, scalar_value
 
 CANON = ("canonicalize", "stabilize", "specialize")
+INCREMENTS = (IncSubtensor, AdvancedIncSubtensor1, AdvancedIncSubtensor)
 
 
 @register(*CANON, tags=("subtensor",))
@@ -23,7 +24,7 @@ def local_inc_subtensor_serialize(fgraph, node):
     incs, rest = [], []
     for v in node.inputs:
         inc = v.owner
-        if inc is not None and isinstance(inc.op, _IncOp) and not inc.op.set_instead_of_inc \
+        if inc is not None and isinstance(inc.op, INCREMENTS) and not inc.op.set_instead_of_inc \
                 and not inc.op.inplace and v.type == out.type and only_client(fgraph, v, node):
             incs.append(inc)
         else:
