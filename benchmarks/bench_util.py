@@ -21,19 +21,23 @@ def pin_threads() -> None:
         os.environ.setdefault(k, v)
 
 
-def median_time(fn: Callable[[], object], repeat: int = 20, min_time: float = 0.0,
-                warmup: int = 2) -> float:
-    """Median seconds per call of fn() over `repeat` calls (more while under min_time)."""
-    for _ in range(warmup):
-        fn()
-    times = []
+def median_times(fns: dict[str, Callable[[], object]], repeat: int = 20, min_time: float = 0.0,
+                 warmup: int = 2) -> dict[str, float]:
+    """Median seconds per call of each fn, timed in interleaved rounds (one call of each per
+    round), so a drift of the shared host's speed moves every figure alike and the ratios
+    between them hold."""
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    times: dict[str, list[float]] = {k: [] for k in fns}
     start = time.perf_counter()
-    while len(times) < repeat or time.perf_counter() - start < min_time:
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    times.sort()
-    return times[len(times) // 2]
+    while min(map(len, times.values()), default=repeat) < repeat or \
+            time.perf_counter() - start < min_time:
+        for k, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[k].append(time.perf_counter() - t0)
+    return {k: sorted(v)[len(v) // 2] for k, v in times.items()}
 
 
 def compile_times(script: str, args: list[str]) -> dict[str, float]:

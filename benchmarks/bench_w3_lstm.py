@@ -15,7 +15,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_util import compile_times, fmt_ms, median_time, pin_threads  # noqa: E402
+from bench_util import compile_times, fmt_ms, median_times, pin_threads  # noqa: E402
 
 pin_threads()
 import numpy as np  # noqa: E402
@@ -145,18 +145,20 @@ def main() -> None:
         return compile_only(args.dtype[0])
     print(f"W3 peephole LSTM step: batch {B}, inputs {M}, hidden {N}, {T} steps; "
           f"median of {args.repeat}, ms")
-    results: dict[str, dict[str, float | None]] = {}
-    for impl in args.impl:
-        for dtype in args.dtype:
+    results: dict[str, dict[str, float | None]] = {impl: {} for impl in args.impl}
+    for dtype in args.dtype:
+        runs = {}
+        for impl in args.impl:
             try:
-                run = IMPLS[impl](dtype)
+                runs[impl] = IMPLS[impl](dtype)
             except ImportError:
-                results.setdefault(impl, {})[dtype] = None
-                continue
-            if args.check:
+                results[impl][dtype] = None
+        if args.check:
+            for impl, run in runs.items():
                 print(f"{impl:12s} {dtype} losses", [float(run()) for _ in range(3)])
-                continue
-            results.setdefault(impl, {})[dtype] = median_time(run, args.repeat)
+            continue
+        for impl, t in median_times(runs, args.repeat).items():
+            results[impl][dtype] = t
     if args.check:
         return
     print(f"{'impl':12s}" + "".join(f"{d:>10s}" for d in args.dtype) + "   ratio to numpy")

@@ -15,7 +15,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_util import compile_times, fmt_ms, median_time, pin_threads  # noqa: E402
+from bench_util import compile_times, fmt_ms, median_times, pin_threads  # noqa: E402
 
 pin_threads()
 import numpy as np  # noqa: E402
@@ -145,19 +145,18 @@ def main() -> None:
         return compile_only()
     print(f"W4 char-RNN step: vocab {V}, hidden {H}, {T} steps, Adagrad; "
           f"median of {args.repeat}, ms")
-    results = {}
+    results, runs = {}, {}
     for impl in args.impl:
         try:
-            run = IMPLS[impl]()
+            runs[impl] = IMPLS[impl]()
         except ImportError:
             results[impl] = None
-            continue
-        if args.check:
-            print(f"{impl:12s} losses", [round(float(run()), 10) for _ in range(3)])
-            continue
-        results[impl] = median_time(run, args.repeat)
     if args.check:
+        for impl, run in runs.items():
+            print(f"{impl:12s} losses", [round(float(run()), 10) for _ in range(3)])
         return
+    results.update(median_times(runs, args.repeat))
+    results = {impl: results[impl] for impl in args.impl}
     for impl, t in results.items():
         extra = ""
         if t and results.get("jax"):

@@ -21,7 +21,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_util import compile_times, median_time, pin_threads  # noqa: E402
+from bench_util import compile_times, median_times, pin_threads  # noqa: E402
 
 pin_threads()
 import numpy as np  # noqa: E402
@@ -220,7 +220,7 @@ def compile_only(name: str) -> None:
 # -- reporting -----------------------------------------------------------------------------
 def report(title: str, impls: dict, repeat: int, unit: str = "ms") -> None:
     scale = {"ms": 1e3, "us": 1e6}[unit]
-    times = {k: median_time(fn, repeat=repeat, min_time=0.2) for k, fn in impls.items()}
+    times = median_times(impls, repeat=repeat, min_time=0.2)
     base = times["numpy"]
     print(f"\n{title}")
     for k, t in times.items():

@@ -133,3 +133,48 @@ def test_second_order_gradient():
     g = th.grad((hs ** 2).sum(), w)
     hvp = th.grad((g * T.arange(3)).sum(), w)
     compare_numba_and_py([w], [g, hvp], [rng.uniform(0.2, 0.9, size=3)])
+
+
+def _rnn():
+    x, h0, U = T.tensor3("x"), T.matrix("h0"), T.matrix("U")
+    hs, _ = th.scan(lambda x_t, h, U: T.tanh(x_t + T.dot(h, U)), sequences=x, outputs_info=h0,
+                    non_sequences=U)
+    return x, h0, U, hs
+
+
+def test_loop_buffers_are_reused_between_calls_without_aliasing_results():
+    """The loops' buffers come from arenas the function keeps (runtime/arena.py): results of
+    an earlier call stay intact, calls with more or fewer steps stay right."""
+    x, h0, U, hs = _rnn()
+    cost = (hs ** 2).sum()
+    outs = [hs, hs[-1], cost] + th.grad(cost, [U, x])
+    f_py = th.function([x, h0, U], outs, mode="py")
+    f = th.function([x, h0, U], outs, mode="FAST_RUN")
+    arenas = f.thunk.arenas
+    assert len(arenas) == 2 and all(a.size == 0 for a in arenas)  # forward, backward loop
+    kept = []
+    for steps in (5, 5, 8, 3):
+        vals = [rng.normal(size=(steps, 2, 3)), rng.normal(size=(2, 3)),
+                0.5 * rng.normal(size=(3, 3))]
+        got = f(*vals)
+        for a, b in zip(got, f_py(*vals)):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+        assert not any(np.shares_memory(r, a) for r in got if np.ndim(r) for a in f.thunk.arenas)
+        kept.append((got, [np.copy(r) for r in got]))
+    assert all(a.size > 0 for a in f.thunk.arenas)  # grown after the first call
+    for got, copies in kept:  # later calls did not write into earlier results
+        for r, c in zip(got, copies):
+            np.testing.assert_array_equal(r, c)
+
+
+def test_shared_update_from_a_loop_does_not_keep_its_arena():
+    x, h0, U, hs = _rnn()
+    h = th.shared(np.zeros((2, 3)), name="h")
+    f = th.function([x, U], hs.sum(), givens={h0: h}, updates={h: hs[-1]}, mode="FAST_RUN")
+    vals = [rng.normal(size=(4, 2, 3)), 0.5 * rng.normal(size=(3, 3))]
+    f(*vals)
+    first = h.get_value()
+    f(*vals)  # the second call writes into the arena the first call sized
+    value = h.get_value(borrow=True)
+    assert not any(np.shares_memory(value, a) for a in f.thunk.arenas)
+    assert not np.array_equal(value, first)  # it started from the first call's last state

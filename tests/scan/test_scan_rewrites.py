@@ -184,3 +184,45 @@ def test_backward_loop_reads_stored_gates_instead_of_recomputing():
     assert len(loops) == 2  # the cost's forward loop is the gradient's forward loop
     (back,) = [n for n in loops if n.op.info.reverse]
     assert not [n for n in inner_nodes(back) if "tanh" in str(n.op) or "sigmoid" in str(n.op)]
+
+
+def _gated_rnn_grads():
+    """A two-gate RNN, h = tanh(a[:, :3]) * sigmoid(a[:, 3:]) with a = x_t + h·U: the gate
+    slices' gradient starts from zeros shaped like a, and dU and dx both need da[t]."""
+    x, h0, U = T.tensor3("x"), T.matrix("h0"), T.matrix("U")
+
+    def step(x_t, h, U):
+        a = x_t + T.dot(h, U)
+        return T.tanh(a[:, :3]) * T.nnet.sigmoid(a[:, 3:])
+
+    hs, _ = th.scan(step, sequences=x, outputs_info=h0, non_sequences=U)
+    cost = (hs ** 2).sum()
+    vals = [rng.normal(size=(5, 2, 6)), rng.normal(size=(2, 3)), 0.5 * rng.normal(size=(3, 6))]
+    return [x, h0, U], [cost] + th.grad(cost, [U, x]), vals
+
+
+def _stored(f):
+    """Per-step arrays the loops store: their non-recurrent outputs, kept whole."""
+    return sum(n.op.info.n_nit_sot - sum(n.op.info.keep_last[n.op.info.n_rec:])
+               for n in scans(f))
+
+
+def test_sequence_read_only_for_its_shape_is_not_stored():
+    inputs, outputs, vals = _gated_rnn_grads()
+    f = compile_both(inputs, outputs, vals)
+    without = th.function(inputs, outputs, mode=Mode("py").excluding("scan_seq_shapes_outside"))
+    for node in scans(f):
+        seq_phs = set(node.op.inner_inputs[:sum(len(t) for t in node.op.info.seq_taps)])
+        assert not [n for n in inner_nodes(node)
+                    if type(n.op).__name__ == "Shape_i" and n.inputs[0] in seq_phs]
+    assert _stored(f) < _stored(without)  # the forward loop no longer keeps a[t]
+
+
+def test_duplicate_step_outputs_are_stored_once():
+    inputs, outputs, vals = _gated_rnn_grads()
+    f = compile_both(inputs, outputs, vals)
+    without = th.function(inputs, outputs, mode=Mode("py").excluding("scan_merge_outputs"))
+    (back,) = [n for n in scans(f) if n.op.info.reverse]
+    nits = back.op.inner_outputs[back.op.info.n_rec:]
+    assert len(set(nits)) == len(nits)
+    assert _stored(f) < _stored(without)  # da[t] for dx and for dU: one array

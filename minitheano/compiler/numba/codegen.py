@@ -36,6 +36,9 @@ class Codegen:
         self.preamble: list[str] = []
         self.consts: list[np.ndarray] = []  # array constants, passed after the inputs
         self.nodes: list[Apply] = []        # error messages carry an index into this list
+        self.arenas: list[str] = []         # one per outermost loop (runtime/arena.py)
+        self.arena_vars: set = set()        # the loops' outputs, which may view an arena
+        self.loop_arena = False             # a loop module: its loop takes an arena
         self._counter = itertools.count()
         self._blocks: list[_Block] = []
         self._defined: list[str] = []
@@ -128,6 +131,11 @@ class Codegen:
                 e = self.expr(o)
                 ctx.lines.append(f"    {snaps[-1]} = " + (f"{e}.copy()" if o.ndim else f"np.asarray({e})"))
             self._blocks.append(_Block(node, ctx.lines, set(self._defined), ctx.droppable))
+        from .scan import ARENA, WANT
+        if self.arenas:  # after the constants: the linker passes them in this order
+            self.params += self.arenas + [WANT]
+        elif self.loop_arena:
+            self.params += [ARENA, WANT]
         returns = snaps if self.snapshot else self._returns()
         blocks = self._live_blocks(returns)
         if any("_vm." in line for b in blocks for line in b.lines):
@@ -171,7 +179,8 @@ class Codegen:
 
     def _returns(self) -> list[str]:
         """Output expressions; copies where an output may share memory with an input, a
-        constant, or an earlier output (an update of a shared variable may keep its buffer)."""
+        constant, a loop's arena or an earlier output (an update of a shared variable may keep
+        its buffer)."""
         fg = self.fgraph
         n_out = getattr(fg, "n_outputs", len(fg.outputs))
         targets = list(getattr(fg, "update_targets", []))
@@ -187,7 +196,7 @@ class Codegen:
             ext = roots & external
             is_update = n_out <= k < n_out + len(targets)
             own_update = is_update and ext <= {targets[k - n_out]}  # W <- f(W) inplace
-            if (ext and not own_update) or roots & seen:
+            if (ext and not own_update) or roots & seen or roots & self.arena_vars:
                 e = f"{e}.copy()"
             else:
                 seen |= roots

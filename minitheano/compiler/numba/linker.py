@@ -33,15 +33,31 @@ class NumbaLinker:
             print(source)
         key = cache.cache_key(source)
         consts = tuple(gen.consts)
+        n_arenas = len(gen.arenas)
         signature = tuple(_array_type(v.dtype, v.ndim) for v in fgraph.inputs) + \
-            tuple(numba.typeof(c) for c in consts)
+            tuple(numba.typeof(c) for c in consts) + (_array_type("uint8", 1),) * n_arenas + \
+            ((_array_type("int64", 1),) if n_arenas else ())
         fn = _compile(source, key, signature)
         nodes = gen.nodes
 
         def fail(e: Exception, values) -> Exception:
             return _reference_error(fgraph, values) or _map_error(e, nodes)
 
-        if consts:
+        if n_arenas:  # runtime/arena.py: grown after a call that needed more
+            arenas = [np.empty(0, np.uint8) for _ in range(n_arenas)]
+            want = np.zeros(n_arenas, np.int64)
+
+            def thunk(*values):
+                try:
+                    out = fn(*values, *consts, *arenas, want)
+                except Exception as e:  # noqa: BLE001
+                    raise fail(e, values) from None
+                for k in range(n_arenas):
+                    if want[k] > arenas[k].shape[0]:
+                        arenas[k] = np.empty(want[k], np.uint8)
+                return out
+            thunk.arenas = arenas
+        elif consts:
             def thunk(*values):
                 try:
                     return fn(*values, *consts)

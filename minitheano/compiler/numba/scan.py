@@ -3,6 +3,8 @@ before it, with the step graph inlined in the body. Each outermost loop is its o
 function in its own generated (disk-cached) module, called from the graph's function: Numba's
 compile time grows faster than a function's size, and splitting the W3 LSTM step this way
 compiles about 3x faster. Loops nested in a step are inlined into their enclosing loop.
+An outermost loop's buffers come from an arena the compiled function keeps between calls
+(runtime/arena.py); the loop writes the bytes it used into `arena_want[0]`.
 
 Buffer rows follow ScanInfo's layout: forward, the state of step tau is row L + tau (the L
 initial states first); reverse, row n-1-tau (initial states after the last row). An output
@@ -10,11 +12,15 @@ of which only the last step is kept lives in a ring of L rows: state tau in row 
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ...graphlib import Constant, FunctionGraph
 from ...ops.scan import Scan
 from . import cache
 from .basic import copy_into, tuple_src
 from .dispatch import Ctx, literal, np_dtype, numba_funcify
+
+ARENA, WANT = "arena", "arena_want"  # parameter names (runtime/arena.py)
 
 
 @numba_funcify.register(Scan)
@@ -31,6 +37,7 @@ def _lower_as_function(node, ctx: Ctx) -> None:
     fg = FunctionGraph(list(node.inputs), list(node.outputs))
     sub = Codegen(fg)
     sub.inline_scans = True
+    sub.loop_arena = True
     sub.nodes = list(ctx.gen.nodes)  # error indices continue the graph's
     src = sub.generate()
     ctx.gen.nodes.extend(sub.nodes[len(ctx.gen.nodes):])
@@ -42,6 +49,10 @@ def _lower_as_function(node, ctx: Ctx) -> None:
                      name.startswith("c") and name in params), key=lambda v: int(sub.names[v][1:]))
     args = [f"np.asarray({ctx[v]})" if v.ndim == 0 else ctx[v] for v in node.inputs]
     args += [ctx.gen.expr(c) for c in consts]
+    k = len(ctx.gen.arenas)
+    ctx.gen.arenas.append(f"{ARENA}{k}")
+    ctx.gen.arena_vars.update(node.outputs)
+    args += [f"{ARENA}{k}", f"{WANT}[{k}:{k + 1}]"]
     res = ctx.tmp("r")
     ctx.emit(f"# the loop: {cache.module_path(key).name} in the cache directory",
              f"{res} = {mod}.graph({', '.join(args)})")
@@ -66,7 +77,12 @@ def _lower_loop(op: Scan, node, ctx: Ctx) -> None:
         ctx.check(f"{bad} >= 0", "sequence {0} has {1} entries; {2} steps with its read "
                   "offsets need {3}", bad, have, n, need)
 
-    bufs = [_state_buffer(op, j, ctx[iv], n, ctx) for j, iv in enumerate(inits)]
+    # the outermost loop of a loop module takes its buffers from the module's arena
+    ao = ctx.tmp("ao") if ctx.depth == 1 and getattr(ctx.gen, "loop_arena", False) else None
+    if ao:
+        ctx.gen.imports["_ar"] = "minitheano.compiler.numba.runtime.arena"
+        ctx.emit(f"{ao} = 0")
+    bufs = [_state_buffer(op, j, ctx[iv], n, ctx, ao) for j, iv in enumerate(inits)]
     ys = [_nit_buffer(op, info.n_rec + m, n, ctx) for m in range(info.n_nit_sot)]
 
     fg = FunctionGraph(op.inner_inputs, op.inner_outputs)
@@ -105,7 +121,7 @@ def _lower_loop(op: Scan, node, ctx: Ctx) -> None:
             t = op.inner_outputs[k].type
             if not info.keep_last[k] and t.ndim:  # sized at step 0, when the shape is known
                 shape = tuple_src([n] + [f"{outs[k]}.shape[{d}]" for d in range(t.ndim)])
-                ctx.emit(f"if {s} == 0:", f"    {y} = np.empty({shape}, {np_dtype(t.dtype)})")
+                ctx.emit(f"if {s} == 0:", f"    {_alloc(y, shape, t.dtype, ao)}")
                 checks.append((outs[k], f"{y}.shape", t.ndim, k))
         _check_shapes(ctx, checks, s)
         for j, buf in enumerate(bufs):
@@ -114,6 +130,8 @@ def _lower_loop(op: Scan, node, ctx: Ctx) -> None:
         for m, y in enumerate(ys):
             _write_nit(op, info.n_rec + m, y, outs[info.n_rec + m], n, s, p, ctx)
 
+    if ao:
+        ctx.emit(f"{WANT}[0] = {ao}")
     for j, buf in enumerate(bufs):
         L = info.lookback(j)
         if info.keep_last[j]:
@@ -149,7 +167,15 @@ def _row(op: Scan, j: int, n: str, tau: str, k: int) -> str:
     return f"{tau} + {L + k}"
 
 
-def _state_buffer(op: Scan, j: int, init: str, n: str, ctx: Ctx) -> str:
+def _alloc(name: str, shape: str, dtype: str, offset: str | None) -> str:
+    """`name = np.empty(shape)`, or taken from the loop module's arena at `offset`."""
+    if offset is None:
+        return f"{name} = np.empty({shape}, {np_dtype(dtype)})"
+    return (f"{name}, {offset} = _ar.take({ARENA}, {offset}, {shape}, {np_dtype(dtype)}, "
+            f"{np.dtype(dtype).itemsize})")
+
+
+def _state_buffer(op: Scan, j: int, init: str, n: str, ctx: Ctx, offset: str | None) -> str:
     """Allocate recurrent output j's buffer and write its initial states; return its name."""
     info = op.info
     L, st = info.lookback(j), op.state_type(j)
@@ -161,7 +187,7 @@ def _state_buffer(op: Scan, j: int, init: str, n: str, ctx: Ctx) -> str:
     rows = str(L) if info.keep_last[j] else f"{n} + {L}"
     shape = [rows] + [f"{init}.shape[{d + first}]" for d in range(st.ndim)]
     buf = ctx.tmp("buf")
-    ctx.emit(f"{buf} = np.empty({tuple_src(shape)}, {np_dtype(st.dtype)})")
+    ctx.emit(_alloc(buf, tuple_src(shape), st.dtype, offset))
     for i in range(L):  # state -L + i
         src = init if info.init_is_state[j] else f"{init}[{i}]"
         copy_into(ctx, f"{buf}[{_row(op, j, n, str(i - L), 0)}]", src, st.ndim)

@@ -1,6 +1,6 @@
 """Scan rewrites: move loop-invariant and per-step-independent work out of the loop, keep only
-the last step of outputs read only there, drop unused outputs and inputs, and rewrite the
-step graph with the pipeline itself."""
+the last step of outputs read only there, drop unused and duplicate outputs and unused inputs,
+and rewrite the step graph with the pipeline itself."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -115,6 +115,48 @@ def scan_pushout_non_seqs(fgraph, node):
             moved.update(n.outputs)
     return _replace_moved(parts, node, moved,
                           lambda ph, v: parts.non_seqs.append((outer[v], ph)))
+
+
+@register("canonicalize", tags=("scan",))
+@node_rewriter(Scan)
+def scan_seq_shapes_outside(fgraph, node):
+    """Shape_i{d}(x[t]) in the step -> a non-sequence Shape_i{d+1}(x) taken before the loop.
+    A sequence the step reads only for its shape (the zeros a gradient starts from) is then
+    not read at all, and the loop that computed it need not store it."""
+    if node.op.inner_rewritten:
+        return None
+    parts = ScanParts.from_node(node)
+    outer_of = {ph: s.outer for s in parts.seqs for _, ph in s.taps}
+    mapping, placeholder = {}, {}
+    for n in _inner_order(parts):
+        if isinstance(n.op, Shape_i) and n.inputs[0] in outer_of:
+            key = (outer_of[n.inputs[0]], n.op.i)
+            if key not in placeholder:
+                v = n.outputs[0]
+                placeholder[key] = v.type(v.name)
+                parts.non_seqs.append((shape_i(key[0], key[1] + 1), placeholder[key]))
+            mapping[n.outputs[0]] = placeholder[key]
+    if not mapping:
+        return None
+    parts.replace_inner(mapping)
+    parts.prune()
+    return parts.apply(node)
+
+
+@register(*CANON, tags=("scan",))
+@node_rewriter(Scan)
+def scan_merge_outputs(fgraph, node):
+    """Two per-step outputs of one inner value -> one, read by both outer readers (BPTT
+    stores the gate gradients once for the sequence's gradient and once for the hoisted
+    weight gradient)."""
+    first, res = {}, {}
+    for m in ScanParts.from_node(node).nits:
+        key = (m.out, m.keep_last)
+        if key not in first:
+            first[key] = node.outputs[m.source]
+        elif fgraph.clients.get(node.outputs[m.source]):
+            res[node.outputs[m.source]] = first[key]
+    return res or None
 
 
 @register("canonicalize", tags=("scan",))
