@@ -9,6 +9,7 @@ from minitheano import Mode
 from minitheano.compiler.rewriting import pipeline
 from minitheano.graphlib import ancestors, toposort
 from minitheano.ops.blas import Dot
+from minitheano.ops.elemwise import DimShuffle, Elemwise
 from minitheano.ops.gemm import Gemm, Gemv
 from minitheano.ops.scan import Scan
 from minitheano.ops.subtensor import Subtensor
@@ -164,8 +165,25 @@ def test_weight_gradient_sum_is_one_product_after_the_loop():
     (back,) = [n for n in scans(f) if n.op.info.reverse]
     assert back.op.info.n_rec == 1 and back.op.info.n_nit_sot == 1
     stored = back.outputs[1]
-    assert [n for n in f.fgraph.toposort()
-            if isinstance(n.op, PRODUCTS) and stored in ancestors(n.inputs)]
+    (prod,) = [n for n in f.fgraph.toposort()
+               if isinstance(n.op, PRODUCTS) and stored in ancestors(n.inputs)]
+    # h[t-1]^T stacked is the transpose of the states' rows (a view), not a permuted copy
+    left = prod.inputs[2] if isinstance(prod.op, Gemm) else prod.inputs[0]
+    assert isinstance(left.owner.op, DimShuffle) and left.owner.op.new_order == (1, 0)
+    assert not isinstance(left.owner.inputs[0].owner.inputs[0].owner.op, DimShuffle)
+
+
+def test_elementwise_work_on_a_sequence_stays_in_the_step():
+    """Moved out it would be one more pass and one more array; in the step it is fused."""
+    x, h0, W = T.matrix("x"), T.vector("h0"), T.matrix("W")
+    hs, _ = th.scan(lambda x_t, h, W: T.tanh(T.dot(h, W) + T.exp(x_t) * 2), sequences=x,
+                    outputs_info=h0, non_sequences=W)
+    f = compile_both([x, h0, W], hs, [rng.normal(size=(4, 3)), rng.normal(size=3),
+                                      rng.normal(size=(3, 3))])
+    (node,) = scans(f)
+    _, seqs, _, _ = node.op.info.split_outer(node.inputs)
+    assert not [s for s in seqs if s.owner is not None and isinstance(s.owner.op, Elemwise)]
+    assert [n for n in inner_nodes(node) if "exp" in str(n.op)]
 
 
 def test_backward_loop_reads_stored_gates_instead_of_recomputing():

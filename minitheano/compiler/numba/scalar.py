@@ -34,17 +34,28 @@ def _sgn(a, dtype):
     return f"np.sign({a})" if dtype in _FLOAT else f"(({a} > 0) - ({a} < 0))"
 
 
-def _vm(fn: str, arg: str, dtype: str) -> str:
-    """A vectorisable runtime.vmath function for floats, libm's otherwise."""
-    return f"_vm.{fn}({arg})" if dtype in _FLOAT else f"math.{fn}({arg})"
+def _exp(a: str, dtype: str) -> str:
+    """A vectorisable runtime.vmath exp for floats (float32 in float32), libm's otherwise."""
+    if dtype == "float32":
+        return f"_vm.exp32({a})"
+    return f"_vm.exp({a})" if dtype == "float64" else f"math.exp({a})"
+
+
+def _tanh(a: str, dtype: str) -> str:
+    if dtype == "float32":
+        return f"_vm.tanh32_from({a}, _vm.exp32(np.float32(2.0) * abs({a})))"
+    return f"_vm.tanh_from({a}, _vm.exp(2.0 * abs({a})))" if dtype == "float64" \
+        else f"math.tanh({a})"
+
+
+def _sigmoid(a: str, dtype: str) -> str:
+    one = "np.float32(1.0)" if dtype == "float32" else "1.0"
+    return f"({one} / ({one} + {_exp(f'-{a}', dtype)}))"
 
 
 OVERRIDES: dict[str, Callable[..., str]] = {
-    # SIMD-friendly exp/tanh (runtime/vmath.py: <= 1 and 2 ulp); libm's are scalar calls
-    "exp": lambda a, dtype: _vm("exp", a, dtype),
-    "tanh": lambda a, dtype: f"_vm.tanh_from({a}, _vm.exp(2.0 * abs({a})))" if dtype in _FLOAT
-    else f"math.tanh({a})",
-    "sigmoid": lambda a, dtype: f"(1.0 / (1.0 + {_vm('exp', f'-{a}', dtype)}))",
+    # SIMD-friendly exp/tanh (runtime/vmath.py: <= 1-2 ulp); libm's are scalar calls
+    "exp": _exp, "tanh": _tanh, "sigmoid": _sigmoid,
     "maximum": _maximum, "minimum": _minimum, "invert": _invert, "sgn": _sgn,
     # math.floor/ceil return Python ints (wrong for nan/inf); numpy's keep floats
     "floor": lambda a, dtype: f"np.floor({a})", "ceil": lambda a, dtype: f"np.ceil({a})",

@@ -163,7 +163,7 @@ def scan_merge_outputs(fgraph, node):
 @node_rewriter(Scan)
 def scan_pushout_seqs(fgraph, node):
     """for(step using x[t]·W) -> for(step using Y[t]) with Y = X·W, one product before the
-    loop (likewise elementwise ops and dimshuffles of one sequence and invariants)."""
+    loop (with the elementwise ops and dimshuffles of one sequence and invariants it reads)."""
     if node.op.inner_rewritten:
         return None
     parts = ScanParts.from_node(node)
@@ -176,7 +176,7 @@ def scan_pushout_seqs(fgraph, node):
             s.outer[:parts.n_steps + top]
         for o, ph in s.taps:
             seq[ph] = (used, (s.outer, o))
-    moved = set()
+    moved, producer = set(), {}
     for n in _inner_order(parts):
         if n.op.destroy_map:
             continue
@@ -191,13 +191,29 @@ def scan_pushout_seqs(fgraph, node):
         (key,) = keys
         for o, w in zip(n.outputs, outs):
             seq[o] = (w, key)
+            producer[o] = n
             moved.add(o)
+    moved = _feeding_products(moved, producer)
 
     def add(ph, v):
         w, (_, off) = seq[v]
         parts.seqs.append(SeqPart(_fit_seq(w, ph), [(off, ph)]))
 
     return _replace_moved(parts, node, moved, add)
+
+
+def _feeding_products(moved: set, producer: dict) -> set:
+    """The movable products and the movable work they read. Elementwise work on a sequence
+    alone stays in the step: there the fused loop does it on the way, moved out it is one more
+    pass over the sequence and one more array."""
+    keep: set = set()
+    stack = [v for v in moved if isinstance(producer[v].op, Dot)]
+    while stack:
+        n = producer[stack.pop()]
+        if n.outputs[0] not in keep:
+            keep.update(n.outputs)
+            stack.extend(i for i in n.inputs if i in moved)
+    return keep
 
 
 def _exact_length(n: Variable, x: Variable, top: int) -> bool:
@@ -233,8 +249,8 @@ def scan_hoist_accumulation(fgraph, node):
         if term is None or term.owner is None or not isinstance(term.owner.op, Dot):
             continue
         left, right = term.owner.inputs
-        whole = _transposed_steps(left, tap_of, parts.n_steps)
-        if whole is None or left.ndim != 2 or right.ndim != 2 or \
+        steps, flip = _steps_of(left, tap_of, parts.n_steps)
+        if steps is None or left.ndim != 2 or right.ndim != 2 or \
                 any(acc in ancestors([o]) for o in others if o is not out):
             continue
         if acc in ancestors([right]):
@@ -246,7 +262,10 @@ def scan_hoist_accumulation(fgraph, node):
         res = parts.apply(node, outs)
         Q = outs[-1]  # the stored q[t], (n, b, out)
         rows = shape_i(Q, 0) * shape_i(Q, 1)
-        Xt = reshape(whole.dimshuffle(1, 0, 2), [shape_i(whole, 1), rows])
+        if flip:  # sum_t x[t]^T q[t] = X^T Q, X the steps' rows stacked (a view, no copy)
+            Xt = reshape(steps, [rows, shape_i(steps, 2)]).T
+        else:  # sum_t x[t] q[t]: x[t] side by side
+            Xt = reshape(steps.dimshuffle(1, 0, 2), [shape_i(steps, 1), rows])
         res[node.outputs[r.source]] = r.init + dot(Xt, reshape(Q, [rows, shape_i(Q, 2)]))
         return res
     return None
@@ -261,19 +280,18 @@ def _added_to(out: Variable, acc: Variable) -> Variable | None:
     return None if term is acc or acc in ancestors([term]) else term
 
 
-def _transposed_steps(v: Variable, tap_of: dict, n: Variable) -> Variable | None:
-    """The (n, a, b) stack over the loop's steps of the (a, b) step value `v`, when v is a
-    sequence entry or the transpose of one; None otherwise. (Order does not matter: it is
-    summed over the steps.)"""
+def _steps_of(v: Variable, tap_of: dict, n: Variable) -> tuple[Variable | None, bool]:
+    """(X, flip): X the stack over the loop's steps of the sequence entry x[t] that the step
+    value `v` is (flip False) or the transpose of (flip True); (None, False) otherwise. (Order
+    does not matter: it is summed over the steps.)"""
     flip = False
     if v.owner is not None and isinstance(v.owner.op, DimShuffle) and \
             v.owner.op.new_order == (1, 0):
         v, flip = v.owner.inputs[0], True
     if v not in tap_of:
-        return None
+        return None, False
     s, o = tap_of[v]
-    steps = s.outer if o == 0 and _exact_length(n, s.outer, 0) else s.outer[o:o + n]
-    return steps.dimshuffle(0, 2, 1) if flip else steps
+    return (s.outer if o == 0 and _exact_length(n, s.outer, 0) else s.outer[o:o + n]), flip
 
 
 def _inner_order(parts: ScanParts):
