@@ -12,6 +12,7 @@ recurrent projection one product per step; gradients still reach each of the 15 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Sequence
 
 import numpy as np
@@ -75,14 +76,20 @@ def squared_error(y, targets):
 
 @dataclass
 class LSTMRegression:
-    """A peephole LSTM fitted to targets by SGD: `train(x, targets) -> loss` takes one step."""
+    """A peephole LSTM fitted to targets by SGD: `train(x, targets) -> loss` takes one step;
+    `predict(x) -> y` is compiled on first use (training does not need it)."""
     params: list[SharedVariable]
     x: object
     targets: object
     y: object
     cost: object
     train: Function
-    predict: Function
+    mode: object = None
+
+    @cached_property
+    def predict(self) -> Function:
+        """The compiled forward pass x -> y."""
+        return function([self.x], self.y, mode=self.mode, name="lstm_predict")
 
 
 def build_lstm_regression(n_in: int, n_hidden: int, lr: float = 0.01, batch: bool = True,
@@ -101,5 +108,4 @@ def build_lstm_regression(n_in: int, n_hidden: int, lr: float = 0.01, batch: boo
     cost = squared_error(y, targets)
     train = function([x, targets], cost, updates=optim.sgd(cost, params, lr), mode=mode,
                      name="lstm_train")
-    predict = function([x], y, mode=mode, name="lstm_predict")
-    return LSTMRegression(params, x, targets, y, cost, train, predict)
+    return LSTMRegression(params, x, targets, y, cost, train, mode)

@@ -75,3 +75,6 @@ def test_regression_learns_float32():
     losses = [float(model.train(xv, tv)) for _ in range(150)]
     assert model.params[0].get_value().dtype == np.float32
     assert losses[-1] < 0.3 * losses[0]
+    y = model.predict(xv)  # compiled on first use; the loss train reports is its error
+    assert y.dtype == np.float32 and y.shape == tv.shape
+    np.testing.assert_allclose(rl.SE(y.astype(float), tv), float(model.train(xv, tv)), rtol=1e-4)

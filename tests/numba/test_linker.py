@@ -107,6 +107,9 @@ def test_runtime_errors_name_the_node_and_line():
     with pytest.raises(ValueError, match=r"(?s)dimension 1.*'x'\) has 4.*'y'\) has 5.*"
                                          r"built at .*test_linker.py"):
         f(np.ones((3, 4)), np.ones((3, 5)))
+    ft = th.function([x, y], T.exp(x) + y, trust_input=True)  # the direct call path
+    with pytest.raises(ValueError, match=r"(?s)dimension 1.*'x'\) has 4.*'y'\) has 5"):
+        ft(np.ones((3, 4)), np.ones((3, 5)))
     v, i = T.dvector("v"), T.lscalar("i")
     g = th.function([v, i], v[i] * 2)
     with pytest.raises(IndexError, match="out of bounds"):

@@ -74,6 +74,10 @@ class NumbaLinker:
         thunk.path = str(cache.module_path(key))
         thunk.fn = fn
         thunk.consts = consts
+        thunk.fail = fail
+        # a graph without constants or arenas may be called as `fn` itself; the caller then
+        # maps an error with `fail(e, values)` (Function does: one Python frame less per call)
+        thunk.direct = fn if not consts and not n_arenas else None
         thunk.owns_outputs = True  # fresh arrays, copied where they could alias (codegen)
         thunk.nodes = nodes
         return thunk

@@ -41,9 +41,12 @@ def inferred_length(x: Variable, d: int, memo: dict | None = None) -> Variable |
     node = x.owner
     if node is None or not hasattr(node.op, "infer_shape"):
         return None
-    in_shapes = [_shape_vars(i, memo) for i in node.inputs]
+    shapes = memo.get(node) if memo is not None else None
     try:
-        shapes = node.op.infer_shape(node, in_shapes)
+        if shapes is None:  # once per node (a scan's walks its step graph)
+            shapes = node.op.infer_shape(node, [_shape_vars(i, memo) for i in node.inputs])
+            if memo is not None:
+                memo[node] = shapes
         return _as_int64(shapes[x.index][d])
     except Exception:  # noqa: BLE001 - an op without (working) shape inference keeps Shape_i
         return None
