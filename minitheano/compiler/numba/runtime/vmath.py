@@ -5,7 +5,9 @@ time (tanh ~14 ns each here) while numpy's ufuncs use SIMD. These versions are p
 arithmetic and selects in small leaf functions (compiled once, cached), which LLVM inlines
 into the calling loop and vectorises. (Numba-level `inline="always"` would also work but
 costs ~0.1 s of compile per use; tanh is split as tanh_from(x, exp(2|x|)) because LLVM does
-not inline a function that itself calls exp.)
+not inline a function that itself calls exp.) Their multiply-adds may fuse (`fastmath=
+{"contract"}`, flags that stay on the inlined instructions only): a loop of exp 3.4 -> 2.1 ns
+per element here; the bounds below hold with and without fusion.
 
 Accuracy, float64, checked against numpy in tests/numba/test_vmath.py:
 - exp: at most 1 ulp over the whole range (overflow to inf above 709.78, gradual underflow
@@ -28,7 +30,7 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
-_JIT = dict(cache=True, error_model="numpy")
+_JIT = dict(cache=True, error_model="numpy", fastmath={"contract"})
 _INLINE = dict(_JIT, inline="always")  # pieces of the leaf functions
 
 
