@@ -189,7 +189,10 @@ class Function:
         self._owns = bool(getattr(thunk, "owns_outputs", False))
         self._plain = self._owns and not update_targets  # results need no further work
         direct = getattr(thunk, "direct", None)
-        self._run, self._fail = (direct, thunk.fail) if direct is not None else (thunk, None)
+        if direct is None or thunk.scalars:
+            self._run, self._fail = thunk, None
+        else:
+            self._run, self._fail = direct, thunk.fail
         self.maker = self  # Theano's f.maker.fgraph
 
     @property
@@ -292,6 +295,14 @@ def _accepts(types: list):
     return env["accepts"]
 
 
+def as_arrays(out: Sequence, scalars: list) -> list:
+    """Compiled results with the bare scalars at (position, dtype) made 0-d arrays."""
+    out = list(out)
+    for k, dtype in scalars:
+        out[k] = np.asarray(out[k], dtype)
+    return out
+
+
 def _own(value, sources) -> np.ndarray:
     """`value`, copied if it may share memory with an input or another result."""
     if not isinstance(value, np.ndarray):
@@ -306,6 +317,12 @@ class _DirectFunction(Function):
     """A Function whose call is the compiled graph itself: no shared variables, no updates,
     outputs owned by the linker (the common small function; W6 measures its overhead)."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._run, self._fail = self.thunk.direct, self.thunk.fail
+        self._scalars = self.thunk.scalars  # 0-d outputs the graph returns as scalars
+        self._one_scalar = self._scalars[0][1] if self.single and self._scalars else None
+
     def __call__(self, *args, **kwargs):
         if kwargs or len(args) != self._n_in or not (self.trust_input or self._accepts(*args)):
             return Function.__call__(self, *args, **kwargs)
@@ -313,5 +330,9 @@ class _DirectFunction(Function):
             results = self._run(*args)
         except Exception as e:  # noqa: BLE001
             raise self._fail(e, list(args)) from None
+        if self._one_scalar is not None:
+            return np.asarray(results[0], self._one_scalar)
+        if self._scalars:
+            results = as_arrays(results, self._scalars)
         return results[0] if self.single else list(results)
 

@@ -206,3 +206,20 @@ def test_large_graphs_split_into_parts(monkeypatch):
     for got, want in zip(f(v, 0.5), [np.exp(v) * 0.5, (v ** 2).sum() + 0.5, np.tanh(v * 3),
                                      v[::-1] - 1, v.max()]):
         np.testing.assert_allclose(got, want, rtol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int32", "int64", "bool"])
+def test_scalar_results_are_0d_arrays_of_their_dtype(dtype):
+    """The compiled graph returns 0-d results as bare scalars; every call path makes them
+    0-d arrays again: the direct call, the thunk (constants, shared updates), DebugMode."""
+    x = T.scalar("x", dtype=dtype)
+    y = x if dtype == "bool" else x + np.asarray(2, dtype)
+    s = th.shared(np.zeros((), dtype), name="s")
+    value = np.asarray(True if dtype == "bool" else 3, dtype)
+    for f in (th.function([x], y), th.function([x], [y, y], updates={s: y}),
+              th.function([x], y, mode="DebugMode")):
+        out = f(value)
+        for r in out if isinstance(out, list) else [out]:
+            assert isinstance(r, np.ndarray) and r.shape == () and r.dtype == dtype
+            assert r == (value if dtype == "bool" else value + 2)
+    assert s.get_value().dtype == dtype and s.get_value() == y.eval({x: value})

@@ -39,6 +39,7 @@ class Codegen:
         self.arenas: list[str] = []         # one per outermost loop (runtime/arena.py)
         self.arena_vars: set = set()        # the loops' outputs, which may view an arena
         self.loop_arena = False             # a loop module: its loop takes an arena
+        self.scalar_returns: list = []      # (position, dtype) of 0-d outputs, returned bare
         self._counter = itertools.count()
         self._blocks: list[_Block] = []
         self._defined: list[str] = []
@@ -189,8 +190,9 @@ class Codegen:
         res = []
         for k, v in enumerate(fg.outputs):
             e = self.expr(v)
-            if v.ndim == 0:  # np.full, not np.asarray: loading cached code that uses
-                res.append(f"np.full((), {e})")  # asarray imports numba's arraymath (+30 ms)
+            if v.ndim == 0:  # a scalar: the linker makes the 0-d array (a third of a small
+                res.append(e)  # call's time when Numba boxes one)
+                self.scalar_returns.append((k, v.dtype))
                 continue
             roots = self.roots.get(v, frozenset([v]))
             ext = roots & external

@@ -12,6 +12,7 @@ from numba.core.errors import NumbaPerformanceWarning
 
 from ...config import config
 from ...graphlib import Apply, FunctionGraph
+from ..function import as_arrays
 from ..linker_py import _node_error
 from . import cache
 from .codegen import FUNC_NAME, Codegen
@@ -43,19 +44,21 @@ class NumbaLinker:
         def fail(e: Exception, values) -> Exception:
             return _reference_error(fgraph, values) or _map_error(e, nodes)
 
-        if n_arenas:  # runtime/arena.py: grown after a call that needed more
+        scalars = [(k, np.dtype(dt)) for k, dt in gen.scalar_returns]
+        if n_arenas or scalars:
             arenas = [np.empty(0, np.uint8) for _ in range(n_arenas)]
             want = np.zeros(n_arenas, np.int64)
+            extra = (*consts, *arenas, want) if n_arenas else consts
 
             def thunk(*values):
                 try:
-                    out = fn(*values, *consts, *arenas, want)
+                    out = fn(*values, *extra)
                 except Exception as e:  # noqa: BLE001
                     raise fail(e, values) from None
-                for k in range(n_arenas):
+                for k in range(n_arenas):  # runtime/arena.py: grown after a call that needed more
                     if want[k] > arenas[k].shape[0]:
                         arenas[k] = np.empty(want[k], np.uint8)
-                return out
+                return as_arrays(out, scalars) if scalars else out
             thunk.arenas = arenas
         elif consts:
             def thunk(*values):
@@ -76,8 +79,10 @@ class NumbaLinker:
         thunk.consts = consts
         thunk.fail = fail
         # a graph without constants or arenas may be called as `fn` itself; the caller then
-        # maps an error with `fail(e, values)` (Function does: one Python frame less per call)
+        # maps an error with `fail(e, values)` and makes the 0-d arrays of `scalars` (Function
+        # does: one Python frame less per call)
         thunk.direct = fn if not consts and not n_arenas else None
+        thunk.scalars = scalars
         thunk.owns_outputs = True  # fresh arrays, copied where they could alias (codegen)
         thunk.nodes = nodes
         return thunk

@@ -56,8 +56,8 @@ def _lower_as_function(node, ctx: Ctx) -> None:
     res = ctx.tmp("r")
     ctx.emit(f"# the loop: {cache.module_path(key).name} in the cache directory",
              f"{res} = {mod}.graph({', '.join(args)})")
-    for k, o in enumerate(node.outputs):
-        ctx.emit(f"{ctx.out(k)} = {res}[{k}]" + ("[()]" if o.ndim == 0 else ""))
+    for k in range(len(node.outputs)):
+        ctx.emit(f"{ctx.out(k)} = {res}[{k}]")  # a 0-d output comes back as a scalar
 
 
 def _lower_loop(op: Scan, node, ctx: Ctx) -> None:
