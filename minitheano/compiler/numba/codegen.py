@@ -115,7 +115,7 @@ class Codegen:
         fg = self.fgraph
         for k, v in enumerate(fg.inputs):
             self.roots[v] = frozenset([v])
-            if v.ndim == 0:
+            if v.ndim == 0 and not self.loop_arena:  # a loop module takes scalars as they are
                 self.params.append(f"i{k}_")
                 self.names[v] = f"i{k}"
                 self.preamble.append(f"    i{k} = i{k}_[()]")

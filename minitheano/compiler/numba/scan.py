@@ -47,7 +47,7 @@ def _lower_as_function(node, ctx: Ctx) -> None:
     params = set(sub.params)
     consts = sorted((v for v, name in sub.names.items() if isinstance(v, Constant) and
                      name.startswith("c") and name in params), key=lambda v: int(sub.names[v][1:]))
-    args = [f"np.asarray({ctx[v]})" if v.ndim == 0 else ctx[v] for v in node.inputs]
+    args = [ctx[v] for v in node.inputs]
     args += [ctx.gen.expr(c) for c in consts]
     k = len(ctx.gen.arenas)
     ctx.gen.arenas.append(f"{ARENA}{k}")
