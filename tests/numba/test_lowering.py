@@ -201,3 +201,16 @@ def test_join_copies_parts_by_helper_or_loops(ndim):
     f, _ = compare_numba_and_py([a, b], outs, [rng.standard_normal(shape),
                                                rng.standard_normal(shape)])
     assert ("_cp.copy3(" in f.dump_source()) == (ndim == 3)
+
+
+def test_float32_sum_accumulates_in_float64():
+    """A long float32 sum does not drift: the error stays at one float32 rounding."""
+    x = T.fvector("x")
+    f = th.function([x], [x.sum(), (x * x).sum(), x.reshape((100, -1)).sum(axis=1)])
+    v = np.random.default_rng(0).uniform(0.5, 1.5, 200000).astype("float32")
+    total, squares, rows = f(v)
+    assert total.dtype == squares.dtype == rows.dtype == np.float32
+    exact = v.astype(np.float64)
+    np.testing.assert_allclose(total, exact.sum(), rtol=1e-7)
+    np.testing.assert_allclose(squares, (exact * exact).sum(), rtol=1e-7)
+    np.testing.assert_allclose(rows, exact.reshape(100, -1).sum(1), rtol=1e-7)
