@@ -167,6 +167,25 @@ def test_loop_buffers_are_reused_between_calls_without_aliasing_results():
             np.testing.assert_array_equal(r, c)
 
 
+def test_loop_buffers_come_from_the_arena_once_it_is_grown():
+    from numba.core.runtime import _nrt_python, rtsys
+    x, h0, U, hs = _rnn()
+    f = th.function([x, h0, U], th.grad((hs ** 2).sum(), U), mode="FAST_RUN")
+    vals = [rng.normal(size=(6, 2, 3)), rng.normal(size=(2, 3)), 0.5 * rng.normal(size=(3, 3))]
+    _nrt_python.memsys_enable_stats()
+    try:
+        counts = []
+        for _ in range(3):
+            before = rtsys.get_allocation_stats().alloc
+            f(*vals)
+            counts.append(rtsys.get_allocation_stats().alloc - before)
+    finally:
+        _nrt_python.memsys_disable_stats()
+    # first call: every buffer allocated; then the forward loop's states and history and the
+    # backward loop's state buffers come from the arenas
+    assert counts[1] == counts[2] <= counts[0] - 3
+
+
 def test_shared_update_from_a_loop_does_not_keep_its_arena():
     x, h0, U, hs = _rnn()
     h = th.shared(np.zeros((2, 3)), name="h")

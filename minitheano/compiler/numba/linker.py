@@ -46,13 +46,13 @@ class NumbaLinker:
 
         scalars = [(k, np.dtype(dt)) for k, dt in gen.scalar_returns]
         if n_arenas or scalars:
-            arenas = [np.empty(0, np.uint8) for _ in range(n_arenas)]
+            arenas = [np.empty(0, np.uint8) for _ in range(n_arenas)]  # grown in place
             want = np.zeros(n_arenas, np.int64)
-            extra = (*consts, *arenas, want) if n_arenas else consts
 
             def thunk(*values):
                 try:
-                    out = fn(*values, *extra)
+                    out = fn(*values, *consts, *arenas, want) if n_arenas else \
+                        fn(*values, *consts)
                 except Exception as e:  # noqa: BLE001
                     raise fail(e, values) from None
                 for k in range(n_arenas):  # runtime/arena.py: grown after a call that needed more
