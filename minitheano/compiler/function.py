@@ -188,11 +188,6 @@ class Function:
         self._containers = [s.container for s in implicit]
         self._owns = bool(getattr(thunk, "owns_outputs", False))
         self._plain = self._owns and not update_targets  # results need no further work
-        direct = getattr(thunk, "direct", None)
-        if direct is None or thunk.scalars:
-            self._run, self._fail = thunk, None
-        else:
-            self._run, self._fail = direct, thunk.fail
         self.maker = self  # Theano's f.maker.fgraph
 
     @property
@@ -240,16 +235,10 @@ class Function:
             values = args
         else:
             values = [self._filter(k, v) for k, v in enumerate(args)]
-        try:
-            if self._containers:
-                results = self._run(*values, *[c[0] for c in self._containers])
-            else:
-                results = self._run(*values)
-        except Exception as e:  # noqa: BLE001  (a direct call: the linker names the node)
-            if self._fail is None:
-                raise
-            shared = [c[0] for c in self._containers]
-            raise self._fail(e, list(values) + shared) from None
+        if self._containers:
+            results = self.thunk(*values, *[c[0] for c in self._containers])
+        else:
+            results = self.thunk(*values)
         if self._plain:
             return results[0] if self.single else list(results)
         if self._owns:

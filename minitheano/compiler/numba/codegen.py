@@ -12,6 +12,7 @@ from ...graphlib import Apply, Constant, FunctionGraph, Variable
 from .dispatch import Ctx, literal, numba_funcify
 
 FUNC_NAME = "graph"
+ARENA, WANT = "arena", "arena_want"  # parameters of the loops' arenas (runtime/arena.py)
 PART_LOOPS = 40  # loops per generated function (see Codegen._split)
 JIT_OPTIONS = 'cache=True, error_model="numpy"'
 _IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
@@ -132,7 +133,6 @@ class Codegen:
                 e = self.expr(o)
                 ctx.lines.append(f"    {snaps[-1]} = " + (f"{e}.copy()" if o.ndim else f"np.asarray({e})"))
             self._blocks.append(_Block(node, ctx.lines, set(self._defined), ctx.droppable))
-        from .scan import ARENA, WANT
         if self.arenas:  # after the constants: the linker passes them in this order
             self.params += self.arenas + [WANT]
         elif self.loop_arena:

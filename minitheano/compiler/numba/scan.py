@@ -18,9 +18,8 @@ from ...graphlib import Constant, FunctionGraph
 from ...ops.scan import Scan
 from . import cache
 from .basic import copy_into, tuple_src
+from .codegen import ARENA, WANT
 from .dispatch import Ctx, literal, np_dtype, numba_funcify
-
-ARENA, WANT = "arena", "arena_want"  # parameter names (runtime/arena.py)
 
 
 @numba_funcify.register(Scan)

@@ -34,20 +34,20 @@ _JIT = dict(cache=True, error_model="numpy", fastmath={"contract"})
 _INLINE = dict(_JIT, inline="always")  # pieces of the leaf functions
 
 
-@intrinsic
-def _bits(typingctx, x):
-    """The bit pattern of a float64 as an int64."""
-    def codegen(context, builder, sig, args):
-        return builder.bitcast(args[0], ir.IntType(64))
-    return types.int64(types.float64), codegen
+def _bitcast(src, dst, llvm_type):
+    """An intrinsic reinterpreting the bits of a `src` scalar as a `dst` scalar."""
+    @intrinsic
+    def cast(typingctx, x):
+        def codegen(context, builder, sig, args):
+            return builder.bitcast(args[0], llvm_type)
+        return dst(src), codegen
+    return cast
 
 
-@intrinsic
-def _float(typingctx, i):
-    """The float64 whose bit pattern is the int64 i."""
-    def codegen(context, builder, sig, args):
-        return builder.bitcast(args[0], ir.DoubleType())
-    return types.float64(types.int64), codegen
+_bits = _bitcast(types.float64, types.int64, ir.IntType(64))     # float64 -> its bits
+_float = _bitcast(types.int64, types.float64, ir.DoubleType())   # bits -> float64
+_bits32 = _bitcast(types.float32, types.int32, ir.IntType(32))
+_float32 = _bitcast(types.int32, types.float32, ir.FloatType())
 
 
 _LOG2E = 1.4426950408889634
@@ -115,22 +115,6 @@ def tanh(x):
 
 
 # -- float32: the same methods in single precision, twice the SIMD width ----------------------
-@intrinsic
-def _bits32(typingctx, x):
-    """The bit pattern of a float32 as an int32."""
-    def codegen(context, builder, sig, args):
-        return builder.bitcast(args[0], ir.IntType(32))
-    return types.int32(types.float32), codegen
-
-
-@intrinsic
-def _float32(typingctx, i):
-    """The float32 whose bit pattern is the int32 i."""
-    def codegen(context, builder, sig, args):
-        return builder.bitcast(args[0], ir.FloatType())
-    return types.float32(types.int32), codegen
-
-
 _F = np.float32
 _HI32, _LO32 = _F(89.0), _F(-104.0)  # beyond: inf, 0
 _LOG2E32, _HALF32, _ONE32, _TWO32 = _F(_LOG2E), _F(0.5), _F(1.0), _F(2.0)
