@@ -153,14 +153,32 @@ def function(inputs: Sequence = (), outputs=None, mode=None, updates=None, given
     fgraph.n_outputs = len(outs)
     fgraph.update_targets = [t for t, _ in upd]
     fgraph.n_explicit = len(in_vars)
-    mode_obj.rewrite(fgraph)
-    thunk = mode_obj.make_linker().make_thunk(fgraph)
+    graph = _Rewritten(fgraph, mode_obj)
+    linker = mode_obj.make_linker()
+    if hasattr(linker, "make_function_thunk"):  # may not need the rewritten graph at all
+        thunk = linker.make_function_thunk(fgraph, mode_obj, graph.get)
+    else:
+        thunk = linker.make_thunk(graph.get())
     cls = Function
     if getattr(thunk, "direct", None) is not None and not implicit and not upd and \
             getattr(thunk, "owns_outputs", False):
         cls = _DirectFunction
-    return cls(ins, implicit, fgraph, thunk, single, out_borrow, [t for t, _ in upd],
+    return cls(ins, implicit, graph, thunk, single, out_borrow, [t for t, _ in upd],
                mode_obj, name, allow_input_downcast, trust_input)
+
+
+class _Rewritten:
+    """A function's graph, rewritten by its mode when first asked for (a warm start links
+    the compiled code without it; printing and error messages ask)."""
+
+    def __init__(self, fgraph: FunctionGraph, mode: Mode):
+        self.fgraph, self._mode = fgraph, mode
+
+    def get(self) -> FunctionGraph:
+        if self._mode is not None:
+            mode, self._mode = self._mode, None
+            mode.rewrite(self.fgraph)
+        return self.fgraph
 
 
 class Function:
@@ -173,10 +191,10 @@ class Function:
     `Out(v, borrow=True)` skips the copy of the py linker's views.
     """
 
-    def __init__(self, ins: list[In], implicit: list[SharedVariable], fgraph: FunctionGraph,
+    def __init__(self, ins: list[In], implicit: list[SharedVariable], graph: "_Rewritten",
                  thunk, single: bool, out_borrow: list[bool], update_targets: list,
                  mode: Mode, name: str | None, allow_input_downcast, trust_input: bool):
-        self.ins, self.implicit, self.fgraph, self.thunk = ins, implicit, fgraph, thunk
+        self.ins, self.implicit, self._graph, self.thunk = ins, implicit, graph, thunk
         self.single, self.out_borrow, self.update_targets = single, out_borrow, update_targets
         self.mode, self.name = mode, name
         self.allow_input_downcast, self.trust_input = allow_input_downcast, trust_input
@@ -193,6 +211,11 @@ class Function:
     @property
     def inputs(self) -> list[In]:
         return self.ins
+
+    @property
+    def fgraph(self) -> FunctionGraph:
+        """The rewritten graph this function runs (Theano's `f.maker.fgraph`)."""
+        return self._graph.get()
 
     def _arguments(self, args, kwargs) -> list:
         n = len(self.ins)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import re
 import sys
 import uuid
 from pathlib import Path
@@ -22,6 +23,7 @@ import numba
 from ...config import config
 
 PREFIX = "mt_"
+_IMPORTED = re.compile(rf"^import {PREFIX}(\w+) as ", re.M)
 
 
 def _version_tag() -> str:
@@ -50,11 +52,26 @@ def load_module(source: str, key: str) -> ModuleType:
     path = module_path(key)
     text = f'"""minitheano generated code ({_version_tag()})."""\n{source}'
     _ensure_file(path, text)
+    for dep in _IMPORTED.findall(source):  # the loops' modules (numba/scan.py), when the
+        if PREFIX + dep not in sys.modules:  # graph is linked without generating them
+            dep_source = read_module(dep)
+            if dep_source is None:
+                raise FileNotFoundError(f"generated module {module_path(dep)} is missing")
+            load_module(dep_source, dep)
     spec = importlib.util.spec_from_file_location(name, path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     sys.modules[name] = mod
     return mod
+
+
+def read_module(key: str) -> str | None:
+    """The source of the module file of `key` if it is there and unaltered, else None."""
+    try:
+        header, _, source = module_path(key).read_text().partition("\n")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return source if cache_key(source) == key else None
 
 
 def forget_module(key: str) -> None:

@@ -14,7 +14,7 @@ from ...config import config
 from ...graphlib import Apply, FunctionGraph
 from ..function import as_arrays
 from ..linker_py import _node_error
-from . import cache
+from . import cache, warm_start
 from .codegen import FUNC_NAME, Codegen
 
 
@@ -27,65 +27,117 @@ class NumbaLinker:
         self.snapshot = snapshot  # DebugMode: return every node's outputs, in order
 
     def make_thunk(self, fgraph: FunctionGraph) -> Callable:
+        """The thunk of an already rewritten `fgraph`."""
         _load_lowerings()
         gen = Codegen(fgraph, self.snapshot)
         source = gen.generate()
         if config.dump_source:
             print(source)
         key = cache.cache_key(source)
-        consts = tuple(gen.consts)
-        n_arenas = len(gen.arenas)
-        signature = tuple(_array_type(v.dtype, v.ndim) for v in fgraph.inputs) + \
-            tuple(numba.typeof(c) for c in consts) + (_array_type("uint8", 1),) * n_arenas + \
-            ((_array_type("int64", 1),) if n_arenas else ())
-        fn = _compile(source, key, signature)
-        nodes = gen.nodes
-
-        def fail(e: Exception, values) -> Exception:
-            return _reference_error(fgraph, values) or _map_error(e, nodes)
-
-        scalars = [(k, np.dtype(dt)) for k, dt in gen.scalar_returns]
-        if n_arenas or scalars:
-            arenas = [np.empty(0, np.uint8) for _ in range(n_arenas)]  # grown in place
-            want = np.zeros(n_arenas, np.int64)
-
-            def thunk(*values):
-                try:
-                    out = fn(*values, *consts, *arenas, want) if n_arenas else \
-                        fn(*values, *consts)
-                except Exception as e:  # noqa: BLE001
-                    raise fail(e, values) from None
-                for k in range(n_arenas):  # runtime/arena.py: grown after a call that needed more
-                    if want[k] > arenas[k].shape[0]:
-                        arenas[k] = np.empty(want[k], np.uint8)
-                return as_arrays(out, scalars) if scalars else out
-            thunk.arenas = arenas
-        elif consts:
-            def thunk(*values):
-                try:
-                    return fn(*values, *consts)
-                except Exception as e:  # noqa: BLE001
-                    raise fail(e, values) from None
-        else:
-            def thunk(*values):
-                try:
-                    return fn(*values)
-                except Exception as e:  # noqa: BLE001
-                    raise fail(e, values) from None
-
+        record = warm_start.Record(key, gen.consts, len(gen.arenas), gen.scalar_returns)
+        fn = _compile(source, key, _signature(fgraph, record))
+        thunk = _thunk(fn, record, lambda: (fgraph, gen.nodes))
         thunk.source = source
-        thunk.path = str(cache.module_path(key))
-        thunk.fn = fn
-        thunk.consts = consts
-        thunk.fail = fail
-        # a graph without constants or arenas may be called as `fn` itself; the caller then
-        # maps an error with `fail(e, values)` and makes the 0-d arrays of `scalars` (Function
-        # does: one Python frame less per call)
-        thunk.direct = fn if not consts and not n_arenas else None
-        thunk.scalars = scalars
-        thunk.owns_outputs = True  # fresh arrays, copied where they could alias (codegen)
-        thunk.nodes = nodes
         return thunk
+
+    def make_function_thunk(self, fgraph: FunctionGraph, mode, rewritten: Callable) -> Callable:
+        """The thunk of `fgraph` as `function` built it (not rewritten yet): linked from a
+        record of an earlier process when there is one (warm_start.py), otherwise
+        `rewritten()` (the graph rewritten in place) is linked and the record written."""
+        key = None if self.snapshot or config.dump_source or config.optimizer_verbose \
+            else warm_start.graph_key(fgraph, mode)
+        record = key and warm_start.load(key)
+        thunk = record and _linked_from(record, fgraph, rewritten)
+        if thunk:
+            return thunk
+        thunk = self.make_thunk(rewritten())
+        if key:
+            warm_start.store(key, thunk.record)
+        return thunk
+
+
+def _linked_from(record: "warm_start.Record", fgraph: FunctionGraph, rewritten: Callable):
+    """The thunk of a warm start, or None when the record's module is missing or altered."""
+    source = cache.read_module(record.module_key)
+    if source is None:
+        return None
+    try:
+        fn = _compile(source, record.module_key, _signature(fgraph, record))
+    except (OSError, RuntimeError):  # e.g. a loop's module is missing: rebuild
+        return None
+
+    def context():  # the rewritten graph and its nodes, for error messages
+        fg = rewritten()
+        _load_lowerings()
+        gen = Codegen(fg)
+        gen.generate()
+        return fg, gen.nodes
+    thunk = _thunk(fn, record, context)
+    thunk.source = source
+    return thunk
+
+
+def _signature(fgraph: FunctionGraph, record: "warm_start.Record") -> tuple:
+    """The Numba types the graph function is compiled for: C-contiguous inputs, the
+    constants, the arenas (bytes) and their wanted sizes."""
+    n = record.n_arenas
+    return tuple(_array_type(v.dtype, v.ndim) for v in fgraph.inputs) + \
+        tuple(numba.typeof(c) for c in record.consts) + (_array_type("uint8", 1),) * n + \
+        ((_array_type("int64", 1),) if n else ())
+
+
+def _thunk(fn, record: "warm_start.Record", context: Callable) -> Callable:
+    """`thunk(*input_values) -> outputs` calling the compiled `fn`; `context()` gives the
+    rewritten graph and its nodes (by the index the generated code raises with), only when
+    a call failed."""
+    consts = tuple(record.consts)
+    n_arenas = record.n_arenas
+
+    def fail(e: Exception, values) -> Exception:
+        fgraph, nodes = context()
+        return _reference_error(fgraph, values) or _map_error(e, nodes)
+
+    scalars = [(k, np.dtype(dt)) for k, dt in record.scalar_returns]
+    arenas = [np.empty(0, np.uint8) for _ in range(n_arenas)]  # grown in place
+    if n_arenas or scalars:
+        want = np.zeros(n_arenas, np.int64)
+
+        def thunk(*values):
+            try:
+                out = fn(*values, *consts, *arenas, want) if n_arenas else \
+                    fn(*values, *consts)
+            except Exception as e:  # noqa: BLE001
+                raise fail(e, values) from None
+            for k in range(n_arenas):  # runtime/arena.py: grown after a call that needed more
+                if want[k] > arenas[k].shape[0]:
+                    arenas[k] = np.empty(want[k], np.uint8)
+            return as_arrays(out, scalars) if scalars else out
+    elif consts:
+        def thunk(*values):
+            try:
+                return fn(*values, *consts)
+            except Exception as e:  # noqa: BLE001
+                raise fail(e, values) from None
+    else:
+        def thunk(*values):
+            try:
+                return fn(*values)
+            except Exception as e:  # noqa: BLE001
+                raise fail(e, values) from None
+
+    thunk.arenas = arenas
+    thunk.record = record
+    thunk.path = str(cache.module_path(record.module_key))
+    thunk.fn = fn
+    thunk.consts = consts
+    thunk.fail = fail
+    # a graph without constants or arenas may be called as `fn` itself; the caller then
+    # maps an error with `fail(e, values)` and makes the 0-d arrays of `scalars` (Function
+    # does: one Python frame less per call)
+    thunk.direct = fn if not consts and not n_arenas else None
+    thunk.scalars = scalars
+    thunk.owns_outputs = True  # fresh arrays, copied where they could alias (codegen)
+    return thunk
 
 
 def _array_type(dtype: str, ndim: int):
