@@ -193,14 +193,14 @@ def test_elemwise_reads_slices_and_row_broadcasts_through_their_base():
 
 @pytest.mark.parametrize("ndim", [3, 5])
 def test_join_copies_parts_by_helper_or_loops(ndim):
-    """Join writes each part with a runtime.copy helper (up to 4-d) or explicit loops
-    (beyond): numpy's concatenate on every axis."""
+    """Join writes each part with a runtime.copy helper, which slices inside (up to 4-d),
+    or explicit loops (beyond): numpy's concatenate on every axis."""
     a, b = (T.tensor("float64", (False,) * ndim, name=n) for n in "ab")
     shape = (2, 3, 1, 2, 2)[:ndim]
     outs = [T.concatenate([a, b], axis=ax) for ax in range(ndim)]
     f, _ = compare_numba_and_py([a, b], outs, [rng.standard_normal(shape),
                                                rng.standard_normal(shape)])
-    assert ("_cp.copy3(" in f.dump_source()) == (ndim == 3)
+    assert ("_cp.place3(" in f.dump_source()) == (ndim == 3)
 
 
 def test_float32_sum_accumulates_in_float64():

@@ -6,7 +6,7 @@ from ...ops.alloc import ARange, Alloc, Eye
 from ...ops.join import Join
 from ...ops.shape import MakeVector, Reshape, Shape, Shape_i, SpecifyBroadcastable
 from .dispatch import Ctx, literal, np_dtype, numba_funcify
-from .runtime.copy import COPIES
+from .runtime.copy import COPIES, PLACES, STORES
 
 
 def tuple_src(items: list[str]) -> str:
@@ -29,6 +29,16 @@ def copy_into(ctx: Ctx, dst: str, src: str, ndim: int) -> None:
         for k, j in enumerate(js):
             ctx.emit("    " * k + f"for {j} in range({d}.shape[{k}]):")
         ctx.emit("    " * ndim + f"{d}[{', '.join(js)}] = {s}[{', '.join(js)}]")
+
+
+def store_into(ctx: Ctx, buf: str, k: str, src: str, ndim: int) -> None:
+    """Emit `buf[k] = src` for an `ndim`-d `src` of the shape of `buf[k]` (checked by the
+    caller): a `runtime.copy` helper call, which indexes inside."""
+    if ndim in STORES:
+        ctx.emit(f"{ctx.helper('minitheano.compiler.numba.runtime.copy', '_cp')}."
+                 f"{STORES[ndim]}({buf}, {k}, {src})")
+    else:
+        copy_into(ctx, f"{buf}[{k}]", src, ndim)
 
 
 @numba_funcify.register(Shape)
@@ -138,6 +148,10 @@ def numba_funcify_Join(op: Join, node, ctx: Ctx) -> None:
     off = ctx.tmp("o")
     ctx.emit(f"{off} = 0")
     for x in xs:
+        if nd in PLACES:  # the slicing is inside the cached helper
+            ctx.emit(f"{off} = {ctx.helper('minitheano.compiler.numba.runtime.copy', '_cp')}."
+                     f"{PLACES[nd]}({name}, {ax}, {off}, {x})")
+            continue
         idx = [":"] * nd
         idx[ax] = f"{off}:{off} + {x}.shape[{ax}]"
         copy_into(ctx, f"{name}[{', '.join(idx)}]", x, nd)

@@ -17,7 +17,7 @@ import numpy as np
 from ...graphlib import Constant, FunctionGraph
 from ...ops.scan import Scan
 from . import cache
-from .basic import copy_into, tuple_src
+from .basic import store_into, tuple_src
 from .codegen import ARENA, WANT
 from .dispatch import Ctx, literal, np_dtype, numba_funcify
 
@@ -125,7 +125,7 @@ def _lower_loop(op: Scan, node, ctx: Ctx) -> None:
         _check_shapes(ctx, checks, s)
         for j, buf in enumerate(bufs):
             if not in_place[j]:
-                copy_into(ctx, f"{buf}[{_row(op, j, n, s, 0)}]", outs[j], op.state_type(j).ndim)
+                store_into(ctx, buf, _row(op, j, n, s, 0), outs[j], op.state_type(j).ndim)
         for m, y in enumerate(ys):
             _write_nit(op, info.n_rec + m, y, outs[info.n_rec + m], n, s, p, ctx)
 
@@ -189,7 +189,7 @@ def _state_buffer(op: Scan, j: int, init: str, n: str, ctx: Ctx, offset: str | N
     ctx.emit(_alloc(buf, tuple_src(shape), st.dtype, offset))
     for i in range(L):  # state -L + i
         src = init if info.init_is_state[j] else f"{init}[{i}]"
-        copy_into(ctx, f"{buf}[{_row(op, j, n, str(i - L), 0)}]", src, st.ndim)
+        store_into(ctx, buf, _row(op, j, n, str(i - L), 0), src, st.ndim)
     return buf
 
 
@@ -215,7 +215,7 @@ def _write_nit(op: Scan, k: int, y: str, val: str, n: str, s: str, p: str, ctx: 
         with ctx.indent():
             ctx.emit(f"{y} = {val}" if t.ndim == 0 else f"{y} = np.asarray({val}).copy()")
         return
-    copy_into(ctx, f"{y}[{p}]", val, t.ndim)
+    store_into(ctx, y, p, val, t.ndim)
 
 
 def _check_shapes(ctx: Ctx, checks: list, s: str) -> None:
