@@ -244,3 +244,24 @@ def test_duplicate_step_outputs_are_stored_once():
     nits = back.op.inner_outputs[back.op.info.n_rec:]
     assert len(set(nits)) == len(nits)
     assert _stored(f) < _stored(without)  # da[t] for dx and for dU: one array
+
+
+def test_filled_buffers_stay_in_the_step():
+    """The zeros a gradient of slices starts from stays in the step, where the step's rewrites
+    simplify it away (moved out of the loop it was an opaque input, and `zeros + zeros`,
+    `g + zeros` ran at every step)."""
+    from minitheano.ops.alloc import Alloc
+    from minitheano.ops.scan.rebuild import ScanParts
+    x, h0, U = T.tensor3("x"), T.matrix("h0"), T.matrix("U")
+
+    def step(x_t, h, U):
+        pre = x_t + T.dot(h, U)
+        return T.tanh(pre[:, :3]) * T.nnet.sigmoid(pre[:, 3:])
+    hs, _ = th.scan(step, sequences=x, outputs_info=h0, non_sequences=U)
+    cost = T.sum(hs ** 2)
+    vals = [rng.normal(size=s) for s in [(4, 2, 6), (2, 3), (3, 6)]]
+    f = compile_both([x, h0, U], [cost] + T.grad(cost, [U, h0]), vals)
+    assert len(scans(f)) == 2
+    for node in scans(f):
+        for v, _ in ScanParts.from_node(node).non_seqs:
+            assert not (v.owner and isinstance(v.owner.op, Alloc)), "a filled buffer moved out"

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from ...graphlib import Constant, FunctionGraph, Variable, ancestors, toposort
 from ...ops.shape import Shape_i, patternbroadcast, reshape, shape_i
+from ...ops.alloc import Alloc
 from ...ops.blas import Dot, dot
 from ...ops.elemwise import DimShuffle, Elemwise
 from ...ops.scan import Scan
@@ -100,7 +101,10 @@ def scan_keep_last(fgraph, node):
 @register("canonicalize", tags=("scan",))
 @node_rewriter(Scan)
 def scan_pushout_non_seqs(fgraph, node):
-    """for(step using f(W)) -> for(step using W2) with W2 = f(W) computed once before it."""
+    """for(step using f(W)) -> for(step using W2) with W2 = f(W) computed once before it.
+    An Alloc of a constant (the zeros a gradient of slices starts from) stays in the step:
+    moved out it would be an opaque input there, and `zeros + g` or an increment of a fresh
+    buffer could no longer be simplified when the step is rewritten."""
     if node.op.inner_rewritten:  # buffers of inplace steps must stay per step
         return None
     parts = ScanParts.from_node(node)
@@ -109,6 +113,8 @@ def scan_pushout_non_seqs(fgraph, node):
     for n in _inner_order(parts):
         if n.op.destroy_map or all(isinstance(i, Constant) for i in n.inputs):
             continue
+        if isinstance(n.op, Alloc) and isinstance(n.inputs[0], Constant):
+            continue  # a filled buffer stays: the step's rewrites must see its value
         if all(i in outer or isinstance(i, Constant) for i in n.inputs):
             new = n.clone_with_new_inputs([outer.get(i, i) for i in n.inputs])
             outer.update(zip(n.outputs, new.outputs))
