@@ -214,3 +214,21 @@ def test_float32_sum_accumulates_in_float64():
     np.testing.assert_allclose(total, exact.sum(), rtol=1e-7)
     np.testing.assert_allclose(squares, (exact * exact).sum(), rtol=1e-7)
     np.testing.assert_allclose(rows, exact.reshape(100, -1).sum(1), rtol=1e-7)
+
+
+def test_increment_of_a_unit_step_slice_indexes_consecutively():
+    """A slice with no step (or step 1) is written `start + i` in the loop, so it reads and
+    writes consecutive elements (vectorisable); a symbolic step keeps `start + i * step`."""
+    x, y, k = T.dmatrix("x"), T.dmatrix("y"), T.lscalar("k")
+    outs = [T.inc_subtensor(x[:, 2:5], y), T.inc_subtensor(x[1:, 2:5:1], y[1:]),
+            T.set_subtensor(x[:, 1::k], y[:, :2])]
+    xv, yv = rng.standard_normal((3, 6)), rng.standard_normal((3, 3))
+    f, got = compare_numba_and_py([x, y, k], outs, [xv, yv, np.int64(3)])
+    want = [xv.copy(), xv.copy(), xv.copy()]
+    want[0][:, 2:5] += yv
+    want[1][1:, 2:5] += yv[1:]
+    want[2][:, 1::3] = yv[:, :2]
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b)
+    src = f.dump_source()
+    assert src.count(" * sp") == 1, src  # only the slice with the symbolic step

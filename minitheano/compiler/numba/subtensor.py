@@ -61,7 +61,9 @@ class _Plan:
                 st, sp, ln = ctx.tmp("st"), ctx.tmp("sp"), ctx.tmp("ln")
                 ctx.emit(f"{st}, {sp}, {ln} = {sub}.slice_indices({e[1]}, {e[2]}, {e[3]}, "
                          f"{x}.shape[{p}])")
-                front.append((p, st, sp, ln))
+                # a step known to be 1 is written as 1: the loop then reads consecutive
+                # elements, which LLVM vectorises (with a run-time step it does not)
+                front.append((p, st, "1" if e[3] in ("None", "1") else sp, ln))
                 p += 1
                 continue
             nonslice.append(k)
@@ -107,7 +109,8 @@ class _Plan:
         for v, _, spec in order:
             if spec is not None:
                 d, st, sp = spec
-                src[d] = v if (st, sp) == ("0", "1") else f"{st} + {v} * {sp}"
+                src[d] = v if (st, sp) == ("0", "1") else f"{st} + {v}" if sp == "1" else \
+                    f"{st} + {v} * {sp}"
         self.inner: list[str] = []
         for d, a, nd in members:
             bidx = [f"({bdims[nb - nd + j][0]} if {a}.shape[{j}] != 1 else 0)" for j in range(nd)]
