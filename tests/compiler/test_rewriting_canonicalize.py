@@ -184,3 +184,24 @@ def test_broadcast_alloc_of_a_gradient_disappears():
 def test_alloc_of_the_same_shape_is_the_value():
     m = T.matrix("m")
     assert out_of(T.alloc(m, m.shape[0], m.shape[1]), [m]) is m
+
+
+def test_join_drops_parts_of_length_zero():
+    """A part that is an alloc of length 0 along the axis goes; a part whose length is only
+    known at run time stays."""
+    m, n = T.matrix("m"), T.matrix("n")
+    k = T.lscalar("k")
+    empty = T.zeros((m.shape[0], 0))
+    assert out_of(T.concatenate([m, empty], axis=1), [m]) is m
+    fg = rewrite(T.concatenate([empty, m, T.zeros((n.shape[0], 0)), n], axis=1), [m, n],
+                 exclude=NOFUSE)
+    (join,) = [node for node in fg.toposort() if kinds_of(node) == "Join"]
+    assert join.inputs == [m, n]
+    kept = rewrite(T.concatenate([m, T.zeros((m.shape[0], k))], axis=1), [m, k], exclude=NOFUSE)
+    assert "Join" in kinds(kept)
+    compare([m, n], T.concatenate([empty, m, n], axis=1), [Mv, Mv + 1])
+    compare([m, k], T.concatenate([m, T.zeros((m.shape[0], k))], axis=1), [Mv, np.int64(0)])
+
+
+def kinds_of(node) -> str:
+    return type(node.op).__name__

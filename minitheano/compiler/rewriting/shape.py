@@ -9,6 +9,7 @@ from ...graphlib import Constant, Variable
 from ...ops.alloc import Alloc, alloc_op
 from ...ops.basic import constant
 from ...ops.elemwise import DimShuffle, Elemwise, add, cast, mul
+from ...ops.join import Join
 from ...ops.reduction import CAReduce
 from ...ops.rewrite_ops import AllocEmpty
 from ...ops.shape import MakeVector, Reshape, Shape, Shape_i, shape_i
@@ -225,3 +226,24 @@ if Subtensor is not None:
             elems = v.owner.inputs
             return [elems[idx[0]]] if -len(elems) <= idx[0] < len(elems) else None
         return None
+
+
+@register(*CANON, tags=("shape",))
+@node_rewriter(Join)
+def local_join_drop_empty(fgraph, node):
+    """join(axis, x, zeros(0, ...)) -> x: a part known to have length 0 along the axis adds
+    nothing (the gradient of a loop's sequence joins the zeros of the rows the loop did not
+    read, none when the loop reads them all: W3 copied 6.5 MB per call for it)."""
+    ax = node.op.axis
+    keep = [x for x in node.inputs
+            if (n := _length(x, ax)) is None or scalar_value(n) != 0]
+    if len(keep) == len(node.inputs) or not keep:
+        return None
+    return [keep[0] if len(keep) == 1 else Join(ax)(*keep)]
+
+
+def _length(x: Variable, d: int) -> Variable | None:
+    """The length of dimension d of x as a graph, when the op that made x says."""
+    if x.owner is not None and isinstance(x.owner.op, Alloc):
+        return x.owner.inputs[1 + d]
+    return inferred_length(x, d)
