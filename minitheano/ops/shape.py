@@ -240,7 +240,25 @@ class Reshape(Op):
         known = prod(MakeVector("int64")(*entries)) if entries else constant(np.int64(1))
         from .elemwise import int_div, neg, switch, eq
         missing = int_div(total, neg(known))  # the -1 entry makes `known` negative
-        return [tuple(switch(eq(e, -1), missing, e) for e in entries)]
+        return [tuple(e if _never_negative(e) else switch(eq(e, -1), missing, e)
+                      for e in entries)]
+
+
+def _never_negative(v: Variable, depth: int = 4) -> bool:
+    """Whether `v` is >= 0 whatever the inputs (a length, a constant >= 0, sums and products
+    of such): such a reshape entry is never the -1 to infer, and its shape needs no switch."""
+    if isinstance(v, Constant):
+        return bool(np.all(np.asarray(v.data) >= 0))
+    node = v.owner
+    if node is None or depth == 0:
+        return False
+    if isinstance(node.op, Shape_i):
+        return True
+    name = getattr(getattr(node.op, "scalar_op", None), "name", None)
+    if name in ("add", "mul", "int_div", "maximum") or \
+            type(node.op).__name__ == "DimShuffle":
+        return all(_never_negative(i, depth - 1) for i in node.inputs)
+    return False
 
 
 def reshape(x, newshape, ndim: int | None = None) -> TensorVariable:

@@ -205,3 +205,15 @@ def test_join_drops_parts_of_length_zero():
 
 def kinds_of(node) -> str:
     return type(node.op).__name__
+
+
+def test_shape_of_a_reshape_to_lengths_needs_no_switch():
+    """An entry that is a length (or a sum or product of lengths) is never the -1 to infer, so
+    the inferred shape is the entry itself; a -1 entry is still inferred."""
+    t = T.tensor3("t")
+    r = T.reshape(t, (t.shape[0] * t.shape[1], t.shape[2]))
+    fg = rewrite(r.shape, [t], exclude=NOFUSE)
+    assert not any("switch" in o for o in ops(fg)), ops(fg)
+    tv = RNG.uniform(size=(2, 3, 4))
+    compare([t], [r.shape, T.reshape(t, (-1, t.shape[2])).shape,
+                  T.reshape(t, (t.shape[0], -1)).shape * 1], [tv])
