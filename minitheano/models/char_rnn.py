@@ -10,6 +10,7 @@ output layer is one matrix product after it: only h_{t-1} -> h_t is sequential.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Sequence
 
 import numpy as np
@@ -59,12 +60,19 @@ def char_rnn_loss(inputs, targets, h0, params: Sequence, vocab_size: int):
 @dataclass
 class CharRNN:
     """A compiled char-RNN: `step(inputs, targets, hprev) -> (loss, h_last)` trains once;
-    `loss_and_grads(inputs, targets, hprev)` returns the loss, the 5 gradients and h_last."""
+    `loss_and_grads(inputs, targets, hprev)` returns the loss, the 5 gradients and h_last
+    (compiled on first use: training does not need it)."""
     params: list[SharedVariable]
     vocab_size: int
     hidden_size: int
     step: Function
-    loss_and_grads: Function
+    grad_graph: tuple  # (inputs, [loss] + gradients + [h_last], mode)
+
+    @cached_property
+    def loss_and_grads(self) -> Function:
+        """The compiled (inputs, targets, hprev) -> [loss, 5 gradients, h_last]."""
+        inputs, outputs, mode = self.grad_graph
+        return function(inputs, outputs, mode=mode, name="char_rnn_grads")
 
     def param_values(self) -> list[np.ndarray]:
         return [p.get_value() for p in self.params]
@@ -109,6 +117,5 @@ def build_char_rnn(vocab_size: int, hidden_size: int = 100, lr: float = 0.1,
         raise ValueError(f"optimizer must be 'adagrad' or 'sgd', got {optimizer!r}")
     step = function([inputs, targets, hprev], [loss, h_last], updates=updates, mode=mode,
                     name="char_rnn_step")
-    loss_and_grads = function([inputs, targets, hprev], [loss] + grads + [h_last], mode=mode,
-                              name="char_rnn_grads")
-    return CharRNN(shared_params, vocab_size, hidden_size, step, loss_and_grads)
+    return CharRNN(shared_params, vocab_size, hidden_size, step,
+                   ([inputs, targets, hprev], [loss] + grads + [h_last], mode))
