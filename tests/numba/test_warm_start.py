@@ -143,3 +143,35 @@ def test_flags_that_show_the_compile_turn_the_warm_start_off(flag, monkeypatch, 
     monkeypatch.setattr(th.config, flag, True)
     f = th.function([x], out)
     assert f._graph._mode is None  # rewritten (and shown), not linked from the record
+
+
+ERRORS = textwrap.dedent("""
+    import json, numpy as np, minitheano as th
+    from minitheano import tensor as T
+    n, x = T.lscalar("n"), T.dvector("x")
+    f = th.function([n, x], [T.zeros((n,)) + 1.5, T.reshape(x, (n, 2)).sum(axis=1)])
+    report = {"ok": [v.tolist() for v in f(3, np.arange(6.0))], "linked": f._graph._mode is not None}
+    for args in [(-1, np.arange(6.0)), (4, np.arange(6.0))]:  # np.empty and reshape raise
+        try:
+            f(*args)
+        except ValueError as e:
+            report.setdefault("errors", []).append(str(e).splitlines()[0])
+    print(json.dumps(report))
+""")
+
+
+def test_errors_of_numbas_own_array_code_after_a_warm_start(tmp_path):
+    """The machine code of Numba's np.empty / reshape is loaded without importing the module
+    that defines them (warm start, linker._rebuild_env_light); their errors still arrive."""
+    env = dict(os.environ, MINITHEANO_CACHE_DIR=str(tmp_path), OPENBLAS_NUM_THREADS="1")
+    import json
+    runs = []
+    for _ in range(2):
+        p = subprocess.run([sys.executable, "-c", ERRORS], env=env, capture_output=True,
+                           text=True, timeout=600)
+        assert p.returncode == 0, p.stderr
+        runs.append(json.loads(p.stdout.strip().splitlines()[-1]))
+    first, second = runs
+    assert not first["linked"] and second["linked"]
+    assert first["ok"] == second["ok"] == [[1.5] * 3, [1.0, 5.0, 9.0]]
+    assert len(first["errors"]) == 2 and second["errors"] == first["errors"]

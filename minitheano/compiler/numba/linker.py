@@ -195,11 +195,20 @@ def _load_cached(fn, signature: tuple) -> bool:
     return True
 
 
+# Modules of Numba's own array code whose globals its compiled (nopython) code never reads:
+# a cached function's environment is rebuilt for them without importing them (numba.np.arrayobj
+# and what it imports, ~15 ms of a warm start); its constants (error messages) are kept.
+_GLOBALS_UNUSED = {"numba.np.arrayobj"}
+
+
 def _rebuild_env_light(rebuild_env):
     """Numba's `_rebuild_env` (a cached function's environment imports the module that
     defined it), importing `numba.np.arraymath` without its import-time BLAS probe, which
-    imports all of `scipy.linalg` (~0.15 s). Its flag is set from whether scipy is
-    installed; Numba checks the BLAS again (`ensure_blas`) when it types a BLAS call."""
+    imports all of `scipy.linalg` (~0.15 s), and the modules of `_GLOBALS_UNUSED` not at all.
+    arraymath's BLAS flag is set from whether scipy is installed; Numba checks the BLAS again
+    (`ensure_blas`) when it types a BLAS call."""
+    from numba.core import environment
+
     def rebuild(modname, consts, env_name):
         if modname == "numba.np.arraymath" and modname not in sys.modules:
             import importlib.util
@@ -212,6 +221,13 @@ def _rebuild_env_light(rebuild_env):
             finally:
                 linalg.ensure_blas = probe
             arraymath._HAVE_BLAS = importlib.util.find_spec("scipy") is not None
+        if modname in _GLOBALS_UNUSED and modname not in sys.modules and \
+                environment.lookup_environment(env_name) is None:
+            env = environment.Environment({"__name__": modname})
+            env.consts[:] = consts
+            env.env_name = env_name
+            environment.Environment._memo[env_name] = env
+            return env
         return rebuild_env(modname, consts, env_name)
     return rebuild
 
