@@ -1,6 +1,7 @@
 """Warm start (compiler/numba/warm_start.py): a graph compiled by an earlier process is linked
 from its record without being rewritten; the key tells graphs apart; bad records and altered
 modules are rebuilt."""
+import json
 import os
 import subprocess
 import sys
@@ -42,7 +43,6 @@ SCRIPT = textwrap.dedent("""
 
 
 def _run(cache_dir) -> dict:
-    import json
     env = dict(os.environ, MINITHEANO_CACHE_DIR=str(cache_dir), OPENBLAS_NUM_THREADS="1")
     p = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True,
                        timeout=600)
@@ -164,7 +164,6 @@ def test_errors_of_numbas_own_array_code_after_a_warm_start(tmp_path):
     """The machine code of Numba's np.empty / reshape is loaded without importing the module
     that defines them (warm start, linker._rebuild_env_light); their errors still arrive."""
     env = dict(os.environ, MINITHEANO_CACHE_DIR=str(tmp_path), OPENBLAS_NUM_THREADS="1")
-    import json
     runs = []
     for _ in range(2):
         p = subprocess.run([sys.executable, "-c", ERRORS], env=env, capture_output=True,

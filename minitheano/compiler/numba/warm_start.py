@@ -55,7 +55,7 @@ def graph_key(fgraph: FunctionGraph, mode: Any) -> str | None:
     try:
         desc = (_source_fingerprint(), _describe_mode(mode), _describe_config(),
                 _describe_graph(fgraph))
-    except _NoKey:
+    except (_NoKey, AttributeError, TypeError, ValueError):  # no key: the graph is rewritten
         return None
     return hashlib.sha256(repr(desc).encode()).hexdigest()[:32]
 
