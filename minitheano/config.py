@@ -20,6 +20,8 @@ class Config:
         self.cache_dir: str = os.environ.get(
             "MINITHEANO_CACHE_DIR", str(Path.home() / ".cache" / "minitheano"))
         self.dump_source: bool = False
+        self.numba_kernels: bool = True  # a node's loops compiled as a shared kernel
+        self.compile_workers: int = 1    # processes forked to compile units (0: none)
         for item in filter(None, os.environ.get("MINITHEANO_FLAGS", "").split(",")):
             key, _, value = item.partition("=")
             self._set(key.strip(), value.strip())
@@ -30,6 +32,8 @@ class Config:
         current = getattr(self, key)
         if isinstance(current, bool):
             setattr(self, key, value.lower() in ("1", "true", "yes", "on"))
+        elif isinstance(current, int):
+            setattr(self, key, int(value))
         else:
             setattr(self, key, value)
 

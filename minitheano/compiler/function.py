@@ -341,6 +341,8 @@ class _DirectFunction(Function):
         try:
             results = self._run(*args)
         except Exception as e:  # noqa: BLE001
+            if self.thunk.as_compiled(args) is not None:  # e.g. a Fortran-ordered array
+                return Function.__call__(self, *args)
             raise self._fail(e, list(args)) from None
         if self._one_scalar is not None:
             return np.asarray(results[0], self._one_scalar)

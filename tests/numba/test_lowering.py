@@ -2,6 +2,7 @@
 import importlib
 import inspect
 import pkgutil
+import re
 
 import numpy as np
 import pytest
@@ -140,7 +141,7 @@ def test_blas_ops_with_layouts(dtype):
     vals += [rng.standard_normal(4).astype(dtype), rng.standard_normal(5).astype(dtype)]
     vals[1] = np.asfortranarray(vals[1])
     f, _ = compare_numba_and_py([A, X, Y, x, y], outs, vals, rtol=1e-4 if dtype == "float32" else 1e-10)
-    assert f.dump_source().count("_blas.gemv(") == 3  # one BLAS call per Gemv
+    assert f.dump_source().count("_blas.gemv,") == 3  # one BLAS call per Gemv (through the table)
 
 
 def test_integer_dot_is_a_loop():
@@ -187,8 +188,8 @@ def test_elemwise_reads_slices_and_row_broadcasts_through_their_base():
     f, _ = compare_numba_and_py([x, y, v], outs,
                                 [rng.standard_normal((4, 6)), rng.standard_normal((2, 4)),
                                  rng.standard_normal(7)])
-    src = f.dump_source()
-    assert "[j" in src and "2 + j" in src and ".reshape((1," in src
+    src = f.dump_source()  # the loops are kernels: indices t3, t4...; a0... the arrays read
+    assert re.search(r"\[1 \+ t\d+, 2 \+ t\d+\]", src) and "_sh.reshape, i2, (1, " in src
 
 
 @pytest.mark.parametrize("ndim", [3, 5])
@@ -200,7 +201,7 @@ def test_join_copies_parts_by_helper_or_loops(ndim):
     outs = [T.concatenate([a, b], axis=ax) for ax in range(ndim)]
     f, _ = compare_numba_and_py([a, b], outs, [rng.standard_normal(shape),
                                                rng.standard_normal(shape)])
-    assert ("_cp.place3(" in f.dump_source()) == (ndim == 3)
+    assert ("_cp.place3," in f.dump_source()) == (ndim == 3)  # called through the table
 
 
 def test_float32_sum_accumulates_in_float64():
@@ -230,5 +231,5 @@ def test_increment_of_a_unit_step_slice_indexes_consecutively():
     want[2][:, 1::3] = yv[:, :2]
     for a, b in zip(got, want):
         np.testing.assert_allclose(a, b)
-    src = f.dump_source()
-    assert src.count(" * sp") == 1, src  # only the slice with the symbolic step
+    src = f.dump_source()  # in kernels: t0[t1 + t7, t4 + t8 * t5] (t5 the step)
+    assert len(re.findall(r"\+ t\d+ \* t\d+\]", src)) == 1, src  # only the symbolic step

@@ -8,6 +8,8 @@ from ...ops.shape import MakeVector, Reshape, Shape, Shape_i, SpecifyBroadcastab
 from .dispatch import Ctx, literal, np_dtype, numba_funcify
 from .runtime.copy import COPIES, PLACES, STORES
 
+SHAPE = "minitheano.compiler.numba.runtime.shape"
+
 
 def tuple_src(items: list[str]) -> str:
     """Source of a tuple (`(a,)` for one item)."""
@@ -113,10 +115,10 @@ def numba_funcify_Reshape(op: Reshape, node, ctx: Ctx) -> None:
     if op.ndim == 0:
         ctx.check(f"{ctx[x]}.size != 1", "cannot reshape an array of size {0} into shape ()",
                   f"{ctx[x]}.size")
-        ctx.emit(f"{name} = np.ascontiguousarray({ctx[x]}).ravel()[0]")
+        ctx.emit(f"{name} = {ctx[x]}[{', '.join(['0'] * x.ndim)}]")
         return
     # a view when x is contiguous, as numpy's reshape
-    ctx.emit(f"{name} = np.ascontiguousarray({ctx[x]}).reshape({tuple_src(dims)})")
+    ctx.emit(f"{name} = {ctx.helper(SHAPE, '_sh')}.reshape({ctx[x]}, {tuple_src(dims)})")
     ctx.view(0, 0)
 
 

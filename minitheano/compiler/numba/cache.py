@@ -65,6 +65,15 @@ def load_module(source: str, key: str) -> ModuleType:
     return mod
 
 
+def load_path(path: str, name: str) -> ModuleType:
+    """Import the generated module `name` from the file `path` (a compile worker's job)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    sys.modules[name] = mod
+    return mod
+
+
 def read_module(key: str) -> str | None:
     """The source of the module file of `key` if it is there and unaltered, else None."""
     try:
@@ -77,9 +86,16 @@ def read_module(key: str) -> str | None:
 def forget_module(key: str) -> None:
     """Drop the imported module and Numba's cache files of it (they failed to load)."""
     name = PREFIX + key
-    sys.modules.pop(name, None)
-    pycache = module_path(key).parent / "__pycache__"
-    for f in pycache.glob(f"{name}.*"):
+    module = sys.modules.pop(name, None)
+    if module is not None:
+        forget_compiled(module)
+
+
+def forget_compiled(module: ModuleType) -> None:
+    """Delete Numba's cache files of the functions of the generated `module` (it stays
+    imported; its next compile starts afresh)."""
+    path = Path(module.__file__)
+    for f in (path.parent / "__pycache__").glob(f"{path.stem}.*.nb[ic]"):
         try:
             f.unlink()
         except OSError:

@@ -9,12 +9,20 @@ from typing import Sequence
 import numpy as np
 
 from ...graphlib import Apply, Constant, FunctionGraph, Variable
+from ...config import config
+from ...ops.scan import Scan
+from . import outline, units
 from .dispatch import Ctx, literal, numba_funcify
+from .outline import VMATH
 
 FUNC_NAME = "graph"
 ARENA, WANT = "arena", "arena_want"  # parameters of the loops' arenas (runtime/arena.py)
-PART_LOOPS = 40  # loops per generated function (see Codegen._split)
-JIT_OPTIONS = 'cache=True, error_model="numpy"'
+TABLE = "fns"  # parameter: the address of the table of the units called (runtime/calls.py)
+JIT_OPTIONS = 'cache=True, error_model="numpy", no_cfunc_wrapper=True'
+UNIT_OPTIONS = JIT_OPTIONS + ", no_cpython_wrapper=True"  # called only through a table
+# A graph's function that calls kernels holds no loop of its own: straight-line code run once
+# per call, whose LLVM optimisation would cost more than it gains beyond this many lines
+UNOPTIMISED_LINES = 60
 _IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
 
 
@@ -41,6 +49,10 @@ class Codegen:
         self.arena_vars: set = set()        # the loops' outputs, which may view an arena
         self.loop_arena = False             # a loop module: its loop takes an arena
         self.scalar_returns: list = []      # (position, dtype) of 0-d outputs, returned bare
+        self.table_first = False            # a unit called with its table: a parameter first
+        self.from_python = True             # called from Python (else only through a table)
+        # a node's loops as a kernel (outline.py); not when every node's values are returned
+        self.kernels = config.numba_kernels and not snapshot
         self._counter = itertools.count()
         self._blocks: list[_Block] = []
         self._defined: list[str] = []
@@ -99,8 +111,21 @@ class Codegen:
         for node in fgraph.toposort():
             inner = self.lower_node(node, ctx.depth)
             ctx.lines.append(" " * 4 * ctx.depth + f"# {self.describe(node)}")
-            ctx.lines.extend(inner.lines)
+            ctx.lines.extend(self._outlined(node, inner.lines, ctx.depth))
         return [self.expr(o) for o in fgraph.outputs]
+
+    def _outlined(self, node: Apply, lines: list[str], depth: int) -> list[str]:
+        """A node's lines, its loops made a kernel (outline.py) when kernels are on."""
+        if not self.kernels or isinstance(node.op, Scan) or not outline.has_loop(lines):
+            return lines
+        return outline.outline(self, lines, node.outputs, depth)
+
+    def call_unit(self, callee: str, args: Sequence[str], with_table: bool) -> str:
+        """The expression calling the generated function `callee` (`alias.name` of an
+        imported module) through this function's table (runtime/calls.py); slots are
+        numbered when the function is complete (outline.numbered)."""
+        how = "call_t" if with_table else "call"
+        return f"_ln.{how}({TABLE}, 0, {callee}{''.join(', ' + a for a in args)})"
 
     def describe(self, node: Apply) -> str:
         """`v3, v4 = Op(v1, c0)` (a comment above each node's code)."""
@@ -133,50 +158,40 @@ class Codegen:
                 e = self.expr(o)
                 ctx.lines.append(f"    {snaps[-1]} = " + (f"{e}.copy()" if o.ndim else f"np.asarray({e})"))
             self._blocks.append(_Block(node, ctx.lines, set(self._defined), ctx.droppable))
+        returns = snaps if self.snapshot else self._returns()
+        blocks = self._live_blocks(returns)
+        for b in blocks:
+            b.lines = [outline.routed(line) for line in self._outlined(b.node, b.lines, 1)]
         if self.arenas:  # after the constants: the linker passes them in this order
             self.params += self.arenas + [WANT]
         elif self.loop_arena:
             self.params += [ARENA, WANT]
-        returns = snaps if self.snapshot else self._returns()
-        blocks = self._live_blocks(returns)
-        if any("_vm." in line for b in blocks for line in b.lines):
-            self.imports["_vm"] = "minitheano.compiler.numba.runtime.vmath"
+        if any(outline.SLOT.search(line) for b in blocks for line in b.lines):
+            self.params.insert(0, TABLE) if self.table_first else self.params.append(TABLE)
+        if not self.from_python:  # a unit: results of the type it declares (units.py)
+            returns = [outline.result_expr(e, o.dtype, o.ndim)
+                       for e, o in zip(returns, self.fgraph.outputs)]
+        body = self._lines(blocks)
+        options = UNIT_OPTIONS if not self.from_python else JIT_OPTIONS
+        if self.from_python and TABLE in self.params and len(body) > UNOPTIMISED_LINES and \
+                not any(line.lstrip().startswith(("for ", "while ")) for line in body):
+            options += ", _dbg_optnone=True"  # LLVM leaves it as it is
+        text = _function(FUNC_NAME, self.params, self.preamble + body, returns, options)
+        text, n_slots = outline.numbered(text)
+        if n_slots and TABLE not in self.params:
+            raise AssertionError("unit calls without a table parameter")
+        if "_vm." in text:
+            self.imports["_vm"] = VMATH
+        self.imports["_ln"] = outline.CALLS
         head = ["import math", "import numpy as np", "from numba import njit"]
-        head += [f"import {m} as {a}" for a, m in sorted(self.imports.items())]
-        parts, body = self._split(blocks, returns)
-        return "\n".join(head) + "\n\n" + "".join(parts) + \
-            _function(FUNC_NAME, self.params, self.preamble + body, returns)
-
-    def _split(self, blocks: list[_Block], returns: list[str]) -> tuple[list[str], list[str]]:
-        """Numba's compile time grows faster than a function's size, so a graph with more than
-        PART_LOOPS loops becomes parts of about that many, called in turn by `graph`."""
-        chunks, loops = [[]], 0
-        for b in blocks:
-            n = sum(line.lstrip().startswith("for ") for line in b.lines)
-            if loops and loops + n > PART_LOOPS:
-                chunks.append([])
-                loops = 0
-            chunks[-1].append(b)
-            loops += n
-        if len(chunks) == 1:
-            return [], self._lines(blocks)
-        known = set(self.params) | set(self.names[v] for v in self.fgraph.inputs)
-        later = [set(_IDENT.findall(" ".join(returns)))]
-        for chunk in reversed(chunks[1:]):
-            later.append(later[-1] | {w for b in chunk for line in b.lines
-                                      for w in _IDENT.findall(line)})
-        later.reverse()
-        parts, body = [], []
-        for k, chunk in enumerate(chunks):
-            used = {w for b in chunk for line in b.lines for w in _IDENT.findall(line)}
-            args = sorted(used & known, key=_natural)
-            outs = sorted({d for b in chunk for d in b.defines} & later[k], key=_natural)
-            name = f"part{k}"
-            parts.append(_function(name, args, self._lines(chunk), outs) + "\n\n")
-            body.append(f"    {''.join(o + ', ' for o in outs)}= {name}({', '.join(args)})"
-                        if outs else f"    {name}({', '.join(args)})")
-            known |= set(outs)
-        return parts, body
+        head += [f"import {m} as {a}" for a, m in sorted(self.imports.items())
+                 if re.search(rf"\b{a}\.", text)]
+        if n_slots:  # read by compiler/numba/units.py
+            head.append(f"\nN_SLOTS = {n_slots}")
+        if not self.from_python:
+            specs = tuple(units.result_spec(o.dtype, o.ndim) for o in self.fgraph.outputs)
+            head.append(f"RESTYPE = {specs!r}  # units.py")
+        return "\n".join(head) + "\n\n" + text
 
     def _returns(self) -> list[str]:
         """Output expressions; copies where an output may share memory with an input, a
@@ -225,13 +240,8 @@ class Codegen:
         return lines
 
 
-def _function(name: str, params: list[str], body: list[str], returns: list[str]) -> str:
+def _function(name: str, params: list[str], body: list[str], returns: list[str],
+              options: str = JIT_OPTIONS) -> str:
     ret = ", ".join(returns) + ("," if len(returns) == 1 else "")
-    return f"\n@njit({JIT_OPTIONS})\ndef {name}({', '.join(params)}):\n" + \
+    return f"\n@njit({options})\ndef {name}({', '.join(params)}):\n" + \
         "\n".join(body + [f"    return ({ret})"]) + "\n"
-
-
-def _natural(name: str) -> tuple:
-    return (name.rstrip("0123456789_"), int("0" + "".join(c for c in name if c.isdigit())))
-
-

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...graphlib import Variable
 from ...ops.elemwise import DimShuffle, Elemwise
 from ...ops.subtensor import Subtensor
+from .basic import SHAPE
 from .dispatch import Ctx, np_dtype, numba_funcify
 from .scalar import scalar_body
 
@@ -52,24 +54,40 @@ def operand(ctx: Ctx, k: int, x, look_through: bool = True) -> Operand:
         dims = [None if o == "x" else o for o in node.op.new_order]
         return Operand(k, ctx[node.inputs[0]], dims, x.broadcastable, node.inputs[0].ndim)
     if look_through and node is not None and isinstance(node.op, Subtensor):
-        offsets = _slice_offsets(node.op.idx_list, x.ndim)
+        offsets = _slice_offsets(ctx, node, x.ndim)
         if offsets is not None and node.inputs[0].ndim == x.ndim:
             return Operand(k, ctx[node.inputs[0]], list(range(x.ndim)), x.broadcastable, x.ndim,
                            offsets, ctx[x])
     return Operand(k, ctx[x], list(range(x.ndim)), x.broadcastable, x.ndim)
 
 
-def _slice_offsets(idx_list, ndim: int) -> list[int] | None:
-    """The start of each dimension when every entry is a slice with a constant start >= 0
-    and step 1 (then view[i, j] is base[start0 + i, start1 + j]); else None."""
-    offsets = []
-    for e in idx_list:
-        if not isinstance(e, slice) or e.step not in (None, 1):
+def _slice_offsets(ctx: Ctx, node, ndim: int) -> list | None:
+    """The start of each dimension of a Subtensor's view when every entry is a slice of step
+    1 whose start is never negative (a constant >= 0, or a length, sums of lengths...; then
+    view[i, j] is base[start0 + i, start1 + j]): ints and expressions; else None."""
+    from ...ops.indexing import Slot, slice_parts
+    from ...ops.shape import _never_negative
+    symbolic = iter(node.inputs[1:])
+    offsets: list = []
+    for e in node.op.idx_list:
+        if not isinstance(e, slice):
             return None
-        start = 0 if e.start is None else e.start
-        if not isinstance(start, (int, np.integer)) or isinstance(start, bool) or start < 0:
+        start, _, step = (next(symbolic) if isinstance(p, Slot) else p for p in slice_parts(e))
+        if isinstance(step, Variable):
+            step = ctx.const(step)
+            step = None if step is None else int(step)
+        if step not in (None, 1):
             return None
-        offsets.append(int(start))
+        if start is None:
+            offsets.append(0)
+        elif isinstance(start, Variable):
+            if not _never_negative(start):
+                return None
+            offsets.append(ctx[start])
+        elif isinstance(start, (int, np.integer)) and not isinstance(start, bool) and start >= 0:
+            offsets.append(int(start))
+        else:
+            return None
     return offsets + [0] * (ndim - len(offsets))
 
 
@@ -136,7 +154,7 @@ def numba_funcify_Elemwise(op: Elemwise, node, ctx: Ctx) -> None:
     if flat:
         for a in arrays:
             f = ctx.tmp("f")
-            ctx.emit(f"{f} = np.ascontiguousarray({a.base}).ravel()")
+            ctx.emit(f"{f} = {ctx.helper(SHAPE, '_sh')}.flat({a.base})")
             by_k[a.k] = Operand(a.k, f, [0], (False,), 1)
     dest = []
     for o, out in enumerate(outs):
@@ -144,7 +162,7 @@ def numba_funcify_Elemwise(op: Elemwise, node, ctx: Ctx) -> None:
         if o in inplace:
             src = by_k[inplace[o]].base
             if flat:  # write into the contiguous view (a copy if it was strided)
-                ctx.emit(f"{name} = {src}.reshape({shape})")
+                ctx.emit(f"{name} = {ctx.helper(SHAPE, '_sh')}.reshape({src}, {shape})")
                 dest.append(src)
             else:
                 ctx.emit(f"{name} = {src}")
@@ -153,7 +171,7 @@ def numba_funcify_Elemwise(op: Elemwise, node, ctx: Ctx) -> None:
         ctx.emit(f"{name} = np.empty({shape}, {np_dtype(out.dtype)})")
         if flat:
             g = ctx.tmp("g")
-            ctx.emit(f"{g} = {name}.ravel()")
+            ctx.emit(f"{g} = {ctx.helper(SHAPE, '_sh')}.flat({name})")
             dest.append(g)
         else:
             dest.append(name)
@@ -223,7 +241,7 @@ def numba_funcify_DimShuffle(op: DimShuffle, node, ctx: Ctx) -> None:
     if [o for o in op.new_order if o != "x"] == list(range(x.ndim)):
         # only inserted dimensions: a reshape, so that Numba keeps the C layout (a strided
         # view is typed 'A', and loops over it do not vectorise); a copy if x is strided
-        ctx.emit(f"{name} = np.ascontiguousarray({ctx[x]}).reshape({shape})")
+        ctx.emit(f"{name} = {ctx.helper(SHAPE, '_sh')}.reshape({ctx[x]}, {shape})")
         return
     # other permutations and inserted dimensions as a strided view (np.transpose with axes
     # costs ~1 s of compile time per array type)

@@ -2,6 +2,7 @@
 C-contiguous inputs at link time, and map run-time errors back to the node that raised them."""
 from __future__ import annotations
 
+import contextlib
 import sys
 import warnings
 from typing import Callable
@@ -14,7 +15,7 @@ from ...config import config
 from ...graphlib import Apply, FunctionGraph
 from ..function import as_arrays
 from ..linker_py import _node_error
-from . import cache, warm_start
+from . import cache, units, warm_start
 from .codegen import FUNC_NAME, Codegen
 
 
@@ -35,9 +36,9 @@ class NumbaLinker:
             print(source)
         key = cache.cache_key(source)
         record = warm_start.Record(key, gen.consts, len(gen.arenas), gen.scalar_returns)
-        fn = _compile(source, key, _signature(fgraph, record))
-        thunk = _thunk(fn, record, lambda: (fgraph, gen.nodes))
-        thunk.source = source
+        unit = _compile(source, key, _signature(fgraph, record))
+        thunk = _thunk(unit, record, lambda: (fgraph, gen.nodes))
+        thunk.source = source + units.callee_sources(unit)
         return thunk
 
     def make_function_thunk(self, fgraph: FunctionGraph, mode, rewritten: Callable) -> Callable:
@@ -62,7 +63,7 @@ def _linked_from(record: "warm_start.Record", fgraph: FunctionGraph, rewritten: 
     if source is None:
         return None
     try:
-        fn = _compile(source, record.module_key, _signature(fgraph, record))
+        unit = _compile(source, record.module_key, _signature(fgraph, record))
     except (OSError, RuntimeError):  # e.g. a loop's module is missing: rebuild
         return None
 
@@ -72,8 +73,8 @@ def _linked_from(record: "warm_start.Record", fgraph: FunctionGraph, rewritten: 
         gen = Codegen(fg)
         gen.generate()
         return fg, gen.nodes
-    thunk = _thunk(fn, record, context)
-    thunk.source = source
+    thunk = _thunk(unit, record, context)
+    thunk.source = source + units.callee_sources(unit)
     return thunk
 
 
@@ -86,11 +87,12 @@ def _signature(fgraph: FunctionGraph, record: "warm_start.Record") -> tuple:
         ((_array_type("int64", 1),) if n else ())
 
 
-def _thunk(fn, record: "warm_start.Record", context: Callable) -> Callable:
-    """`thunk(*input_values) -> outputs` calling the compiled `fn`; `context()` gives the
-    rewritten graph and its nodes (by the index the generated code raises with), only when
-    a call failed."""
-    consts = tuple(record.consts)
+def _thunk(unit: "units.Unit", record: "warm_start.Record", context: Callable) -> Callable:
+    """`thunk(*input_values) -> outputs` calling the compiled graph function (`unit`);
+    `context()` gives the rewritten graph and its nodes (by the index the generated code
+    raises with), only when a call failed."""
+    fn = unit.dispatcher
+    consts = tuple(record.consts) + ((unit.table_address,) if unit.table is not None else ())
     n_arenas = record.n_arenas
 
     def fail(e: Exception, values) -> Exception:
@@ -102,30 +104,33 @@ def _thunk(fn, record: "warm_start.Record", context: Callable) -> Callable:
     if n_arenas or scalars:
         want = np.zeros(n_arenas, np.int64)
 
+        table = consts[len(record.consts):]  # the table's address comes last
+
         def thunk(*values):
             try:
-                out = fn(*values, *consts, *arenas, want) if n_arenas else \
+                out = fn(*values, *record.consts, *arenas, want, *table) if n_arenas else \
                     fn(*values, *consts)
             except Exception as e:  # noqa: BLE001
+                again = as_compiled(values)
+                if again is not None:
+                    return thunk(*again)
                 raise fail(e, values) from None
             for k in range(n_arenas):  # runtime/arena.py: grown after a call that needed more
                 if want[k] > arenas[k].shape[0]:
                     arenas[k] = np.empty(want[k], np.uint8)
             return as_arrays(out, scalars) if scalars else out
-    elif consts:
+    else:
         def thunk(*values):
             try:
                 return fn(*values, *consts)
             except Exception as e:  # noqa: BLE001
-                raise fail(e, values) from None
-    else:
-        def thunk(*values):
-            try:
-                return fn(*values)
-            except Exception as e:  # noqa: BLE001
+                again = as_compiled(values)
+                if again is not None:
+                    return thunk(*again)
                 raise fail(e, values) from None
 
     thunk.arenas = arenas
+    thunk.unit = unit  # keeps the units' tables alive
     thunk.record = record
     thunk.path = str(cache.module_path(record.module_key))
     thunk.fn = fn
@@ -136,26 +141,39 @@ def _thunk(fn, record: "warm_start.Record", context: Callable) -> Callable:
     # does: one Python frame less per call)
     thunk.direct = fn if not consts and not n_arenas else None
     thunk.scalars = scalars
+    thunk.as_compiled = as_compiled
     thunk.owns_outputs = True  # fresh arrays, copied where they could alias (codegen)
     return thunk
+
+
+def as_compiled(values) -> list | None:
+    """The arguments as the graph's function is compiled for them (C-contiguous, writable
+    arrays), or None when they are that already. A call with other arrays fails to dispatch
+    (units.link compiled the one signature whose tables it filled) and is made again with
+    copies."""
+    if all(not isinstance(v, np.ndarray) or (v.flags.c_contiguous and v.flags.writeable)
+           for v in values):
+        return None
+    return [np.array(v, order="C") if isinstance(v, np.ndarray) else v for v in values]
 
 
 def _array_type(dtype: str, ndim: int):
     return numba.types.Array(numba.from_dtype(np.dtype(dtype)), ndim, "C")
 
 
-def _compile(source: str, key: str, signature: tuple):
-    """The compiled dispatcher; a cache entry that fails to load is deleted and rebuilt."""
+def _compile(source: str, key: str, signature: tuple) -> "units.Unit":
+    """The compiled graph function, with the units it calls; a cache entry that fails to
+    load is deleted and rebuilt."""
     for attempt in range(2):
         mod = cache.load_module(source, key)
         fn = getattr(mod, FUNC_NAME)
+        table = (numba.types.int64,) if units.n_slots(mod) else ()  # the table's address
         try:
-            if not attempt and _load_cached(fn, signature):
-                return fn
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", NumbaPerformanceWarning)
-                fn.compile(signature)
-            return fn
+                unit = units.link(fn, tuple(signature) + table)
+            fn.disable_compile()  # other argument types would need other tables: as_compiled
+            return unit
         except Exception as e:  # noqa: BLE001
             if attempt or isinstance(e, numba.core.errors.TypingError):
                 raise RuntimeError(f"Numba failed to compile the generated code "
@@ -182,7 +200,8 @@ def _load_cached(fn, signature: tuple) -> bool:
         rebuild_env = environment._rebuild_env
         environment._rebuild_env = _rebuild_env_light(rebuild_env)  # read when unpickling
         try:
-            with fn._cache._guard_against_spurious_io_errors():
+            with fn._cache._guard_against_spurious_io_errors(), \
+                    _unlinked(ctx.codegen(), fn.targetoptions):
                 cres = fn._cache._load_overload(signature, ctx)
         finally:
             environment._rebuild_env = rebuild_env
@@ -193,6 +212,50 @@ def _load_cached(fn, signature: tuple) -> bool:
             ctx.insert_user_function(cres.entry_point, cres.fndesc, [cres.library])
         fn.add_overload(cres)
     return True
+
+
+@contextlib.contextmanager
+def _unlinked(codegen, options: dict):
+    """While cached machine code is loaded: the bitcode Numba keeps of a library for linking
+    it into callers is parsed only if a caller ever links it (units are called through
+    tables, never linked), and instead of every symbol of the library only the functions'
+    own (the function, its wrappers) are recorded as defined: most of the cost of loading a
+    unit (~1.5 ms; a graph's warm start loads dozens)."""
+    from numba.core import codegen as nb_codegen
+    from numba.core import compiler
+    engine = codegen._engine
+    parse, scan = nb_codegen.ll.parse_bitcode, engine._load_defined_symbols
+    rebuild = compiler.CompileResult.__dict__["_rebuild"]
+
+    def rebuild_named(cls, target_context, libdata, fndesc, *rest):
+        names = [fndesc.llvm_func_name]
+        if not options.get("no_cpython_wrapper"):
+            names.append(fndesc.llvm_cpython_wrapper_name)
+        if not options.get("no_cfunc_wrapper"):
+            names.append(fndesc.llvm_cfunc_wrapper_name)
+        engine._defined_symbols.update(names)
+        return rebuild.__func__(cls, target_context, libdata, fndesc, *rest)
+    nb_codegen.ll.parse_bitcode = _LazyModule
+    engine._load_defined_symbols = lambda mod: None if isinstance(mod, _LazyModule) else scan(mod)
+    compiler.CompileResult._rebuild = classmethod(rebuild_named)
+    try:
+        yield
+    finally:
+        nb_codegen.ll.parse_bitcode, engine._load_defined_symbols = parse, scan
+        compiler.CompileResult._rebuild = rebuild
+
+
+class _LazyModule:
+    """An LLVM module parsed from its bitcode when first used."""
+
+    def __init__(self, bitcode: bytes):
+        self._bitcode, self._module = bitcode, None
+
+    def __getattr__(self, name: str):
+        if self._module is None:
+            from llvmlite import binding
+            self._module = binding.parse_bitcode(self._bitcode)
+        return getattr(self._module, name)
 
 
 # Modules of Numba's own array code whose globals its compiled (nopython) code never reads:

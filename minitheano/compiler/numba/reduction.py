@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...ops.reduction import Argmax, CAReduce
-from .basic import tuple_src
+from .basic import SHAPE, tuple_src
 from .dispatch import Ctx, literal, np_dtype, numba_funcify
 
 
@@ -113,7 +113,7 @@ def numba_funcify_Argmax(op: Argmax, node, ctx: Ctx) -> None:
     if op.axis is None:  # index into the C-order flattening
         f, k, b, bi, v = ctx.tmp("f"), ctx.tmp("k"), ctx.tmp("b"), ctx.tmp("bi"), ctx.tmp("v")
         ctx.check(f"{x}.size == 0", "attempt to get arg{op.kind} of an empty sequence")
-        ctx.emit(f"{f} = np.ascontiguousarray({x}).ravel()",
+        ctx.emit(f"{f} = {ctx.helper(SHAPE, '_sh')}.flat({x})",
                  f"{b} = {f}[0]", f"{bi} = 0",
                  f"for {k} in range(1, {f}.size):",
                  f"    {v} = {f}[{k}]",

@@ -18,7 +18,7 @@ from ...graphlib import Constant, FunctionGraph
 from ...ops.scan import Scan
 from . import cache
 from .basic import store_into, tuple_src
-from .codegen import ARENA, WANT
+from .codegen import ARENA, TABLE, WANT
 from .dispatch import Ctx, literal, np_dtype, numba_funcify
 
 
@@ -37,6 +37,8 @@ def _lower_as_function(node, ctx: Ctx) -> None:
     sub = Codegen(fg)
     sub.inline_scans = True
     sub.loop_arena = True
+    sub.table_first = True  # called through the graph's table (runtime/calls.py)
+    sub.from_python = False
     sub.nodes = list(ctx.gen.nodes)  # error indices continue the graph's
     src = sub.generate()
     ctx.gen.nodes.extend(sub.nodes[len(ctx.gen.nodes):])
@@ -54,7 +56,7 @@ def _lower_as_function(node, ctx: Ctx) -> None:
     args += [f"{ARENA}{k}", f"{WANT}[{k}:{k + 1}]"]
     res = ctx.tmp("r")
     ctx.emit(f"# the loop: {cache.module_path(key).name} in the cache directory",
-             f"{res} = {mod}.graph({', '.join(args)})")
+             f"{res} = {ctx.gen.call_unit(f'{mod}.graph', args, TABLE in sub.params)}")
     for k in range(len(node.outputs)):
         ctx.emit(f"{ctx.out(k)} = {res}[{k}]")  # a 0-d output comes back as a scalar
 
@@ -65,16 +67,13 @@ def _lower_loop(op: Scan, node, ctx: Ctx) -> None:
     n, s, p = ctx.tmp("n"), ctx.tmp("s"), ctx.tmp("p")
     ctx.emit(f"{n} = {ctx[n_var]}")
     ctx.check(f"{n} < 0", "n_steps is {0}; it must be >= 0", n)
-    # one raise per kind of error: each raise statement costs Numba compile time
+    # one raise per kind of error: each raise statement costs Numba compile time (the
+    # message's values come from the py reference, re-run when a check fails)
     if seqs:
-        bad, have, need = ctx.tmp("bad"), ctx.tmp("have"), ctx.tmp("need")
-        ctx.emit(f"{bad} = -1")
-        for i, (sv, offs) in enumerate(zip(seqs, info.seq_taps)):
-            x = ctx[sv]
-            ctx.emit(f"if {x}.shape[0] < {n} + {max(offs)}:",
-                     f"    {bad}, {have}, {need} = {i}, {x}.shape[0], {n} + {max(offs)}")
-        ctx.check(f"{bad} >= 0", "sequence {0} has {1} entries; {2} steps with its read "
-                  "offsets need {3}", bad, have, n, need)
+        short = " | ".join(f"({ctx[sv]}.shape[0] < {n} + {max(offs)})"
+                           for sv, offs in zip(seqs, info.seq_taps))
+        ctx.check(short, "sequence {0} has {1} entries; {2} steps with its read offsets "
+                  "need {3}")
 
     # the outermost loop of a loop module takes its buffers from the module's arena
     ao = ctx.tmp("ao") if ctx.depth == 1 and getattr(ctx.gen, "loop_arena", False) else None
@@ -223,12 +222,7 @@ def _check_shapes(ctx: Ctx, checks: list, s: str) -> None:
     the shape of step 0's value)."""
     if not any(c[2] for c in checks):
         return
-    bad, dim, got, want = (ctx.tmp(p) for p in ("bad", "dim", "got", "want"))
-    ctx.emit(f"{bad} = -1")
-    for val, shape, ndim, k in checks:
-        for d in range(ndim):
-            ctx.emit(f"if {val}.shape[{d}] != {shape}[{d + 1}]:",
-                     f"    {bad}, {dim}, {got}, {want} = {k}, {d}, {val}.shape[{d}], "
-                     f"{shape}[{d + 1}]")
-    ctx.check(f"{bad} >= 0", "step {0} returned output {1} of length {3} in dimension {2}, "
-              "but its state (or step 0's value) has {4}", s, bad, dim, got, want)
+    differ = " | ".join(f"({val}.shape[{d}] != {shape}[{d + 1}])"
+                        for val, shape, ndim, k in checks for d in range(ndim))
+    ctx.check(differ, "step {0} returned output {1} of length {3} in dimension {2}, but its "
+              "state (or step 0's value) has {4}")
