@@ -247,10 +247,7 @@ def main() -> None:
     if "w6" in args.what:
         report("W6 call overhead, f(x) = x + 1 on a scalar", w6(), args.repeat * 100, "us")
     if "compile" in args.what:
-        print("\ncompile (fresh processes; cold = empty cache dir)")
-        # byte-compiled modules as an installed package has them (the first, cold process
-        # writes them): without, every process recompiles minitheano's sources (~0.15 s)
-        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+        print("\ncompile (fresh processes; cold = empty cache dir, warm = median of 3)")
         for name in COMPILE:
             t = compile_times(os.path.abspath(__file__), [name])
             print(f"  {name:20s} cold {t['cold']:6.2f} s   warm {t['warm']:6.2f} s")

@@ -254,11 +254,16 @@ def _never_negative(v: Variable, depth: int = 4) -> bool:
         return False
     if isinstance(node.op, Shape_i):
         return True
-    name = getattr(getattr(node.op, "scalar_op", None), "name", None)
-    if name in ("add", "mul", "int_div", "maximum") or \
-            type(node.op).__name__ == "DimShuffle":
+    scalar_op = getattr(node.op, "scalar_op", None)
+    name = getattr(scalar_op, "name", None)
+    if name in _KEEPS_SIGN or type(node.op).__name__ == "DimShuffle" or \
+            (hasattr(scalar_op, "graph") and all(s[0].name in _KEEPS_SIGN
+                                                  for s in scalar_op.graph)):  # fused
         return all(_never_negative(i, depth - 1) for i in node.inputs)
     return False
+
+
+_KEEPS_SIGN = ("add", "mul", "int_div", "maximum")  # of arguments >= 0, a result >= 0
 
 
 def reshape(x, newshape, ndim: int | None = None) -> TensorVariable:

@@ -85,12 +85,12 @@ def test_a_kernel_is_the_node_code_with_canonical_names():
         for j in range(n3):
             out7[j] = v1[j] * v2[j]
     """)
-    reads, writes = outline._names(body)
+    reads, writes = outline.names_of(body)
     assert reads == ["v1", "v2", "ValueError", "np", "range"]
     assert writes == ["n3", "out7", "j"]
     renamed = outline._renamed(body, {"v1": "a0", "v2": "a1", "n3": "t0"})
     assert "t0 = a0.shape[0]" in renamed and "'v1 and v2 differ" in renamed
-    assert outline._names("acc = acc + x[0]\n") == (["acc", "x"], ["acc"])
+    assert outline.names_of("acc = acc + x[0]\n") == (["acc", "x"], ["acc"])
 
 
 def test_result_types_are_declared_and_checked(tmp_path, monkeypatch):

@@ -13,7 +13,7 @@ import pytest
 import minitheano as th
 from minitheano import tensor as T
 from minitheano.compiler.mode import Mode
-from minitheano.compiler.numba import cache, warm_start
+from minitheano.compiler.numba import warm_start
 from minitheano.graphlib import FunctionGraph
 
 # a loop (its own module, an arena), array constants, a shared variable with an update and a

@@ -1,5 +1,9 @@
-"""The Numba backend: a rewritten FunctionGraph becomes ONE generated `@njit(cache=True)`
-function, written to `config.cache_dir` under a structural hash and imported (disk-cached).
+"""The Numba backend: a rewritten FunctionGraph becomes generated `@njit(cache=True)` functions
+written to `config.cache_dir` under hashes of their text and imported (disk-cached): the
+graph's function, and the units it calls through a table of addresses (units.py): a kernel
+for each node that loops (outline.py, shared by alike nodes and graphs), a function for each
+outermost scan loop (scan.py), runtime helpers. Units compile in this process and a forked
+compile worker at the same time (pool.py).
 
 Extending it (e.g. for a new op family `ops/foo.py`): write `compiler/numba/foo.py` with
 
@@ -29,12 +33,17 @@ and add "foo" to `lowerings.FAMILIES`. Rules:
   `ctx.view(out, inp)`, so outputs returned to the user are copied when they could alias.
 - Helpers too big to inline go in `runtime/` as `@njit(cache=True)` functions;
   `ctx.helper("minitheano.compiler.numba.runtime.foo", "_foo")` imports one in the file.
+  Calls of the helpers of `outline._ROUTED` (copies, BLAS, arena, views) go through the table
+  (their code is not compiled again into every caller); vmath's stay linked (inlined).
+- Write the node's code as if alone in the graph's function: when it loops, it is cut out
+  into a kernel (the names it reads become parameters, the node's outputs its results; code
+  that sets a name it read from outside stays in the graph's function).
 - An op holding an inner graph lowers it with `ctx.inline(fgraph, input_exprs)`, which
   returns the inner outputs' expressions (write it inside your own loop for Scan).
 - Ops with no pure-Numba form may call Python through `numba.objmode` — loudly documented
   in their lowering, never silently.
-`f.dump_source()` (or `config.dump_source = True`) shows the generated module; DebugMode
-(compiler/debugmode.py) checks every node against the py linker.
+`f.dump_source()` shows the generated modules (`config.dump_source = True` prints the graph's
+as it is compiled); DebugMode (compiler/debugmode.py) checks every node against the py linker.
 """
 from .dispatch import Ctx, MissingLoweringError, numba_funcify
 from .linker import NumbaLinker

@@ -166,12 +166,12 @@ class Codegen:
             self.params += self.arenas + [WANT]
         elif self.loop_arena:
             self.params += [ARENA, WANT]
-        if any(outline.SLOT.search(line) for b in blocks for line in b.lines):
-            self.params.insert(0, TABLE) if self.table_first else self.params.append(TABLE)
         if not self.from_python:  # a unit: results of the type it declares (units.py)
             returns = [outline.result_expr(e, o.dtype, o.ndim)
                        for e, o in zip(returns, self.fgraph.outputs)]
         body = self._lines(blocks)
+        if any(outline.SLOT.search(line) for line in body):
+            self.params.insert(0, TABLE) if self.table_first else self.params.append(TABLE)
         options = UNIT_OPTIONS if not self.from_python else JIT_OPTIONS
         if self.from_python and TABLE in self.params and len(body) > UNOPTIMISED_LINES and \
                 not any(line.lstrip().startswith(("for ", "while ")) for line in body):

@@ -23,6 +23,7 @@ import tokenize
 
 from . import cache, units
 
+IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
 VMATH = "minitheano.compiler.numba.runtime.vmath"
 CALLS = "minitheano.compiler.numba.runtime.calls"
 _RAISE_INDEX = re.compile(r"\braise (\w+)\(\d+, ")
@@ -59,10 +60,8 @@ def outline(gen, lines: list[str], outputs: list, depth: int) -> list[str]:
     `outputs` (the node's output variables); return the call's lines (`lines` themselves
     when they set a value they also read from outside, whose type is not known here)."""
     body = textwrap.dedent("\n".join(l for l in lines if not l.lstrip().startswith("#")))
-    reads, writes = _names(body)
-    known = dict(gen.imports, _vm=VMATH)
-    modules = _BUILTINS | set(known)
-    params = [n for n in reads if n not in modules]
+    reads, writes = names_of(body)
+    params = [n for n in reads if n not in module_names(gen)]
     if any(n in writes for n in params):
         return lines
     results = [gen.names[o] for o in outputs]
@@ -70,10 +69,8 @@ def outline(gen, lines: list[str], outputs: list, depth: int) -> list[str]:
     rename.update({n: f"t{k}" for k, n in enumerate(n for n in writes if n not in rename)})
     body = _RAISE_INDEX.sub(r"raise \1(-1, ", _renamed(body, rename))
     body, n_slots = numbered(routed(body))
-    known["_ln"] = CALLS
     body = body.rstrip("\n")
-    imports = sorted((a, m) for a, m in known.items() if re.search(rf"\b{a}\.", body))
-    imports = sorted(set(imports) | {("_ln", CALLS)})
+    imports = sorted(set(imports_of(gen, body)) | {("_ln", CALLS)})
     ret = ", ".join(result_expr(rename[n], o.dtype, o.ndim) for n, o in zip(results, outputs))
     specs = [units.result_spec(o.dtype, o.ndim) for o in outputs]
     head = ["import math", "import numpy as np", "from numba import njit"]
@@ -83,7 +80,7 @@ def outline(gen, lines: list[str], outputs: list, depth: int) -> list[str]:
     head.append(f"RESTYPE = {tuple(specs) if len(specs) > 1 else specs[0]!r}  # units.py")
     args = ["fns"] * bool(n_slots) + [rename[n] for n in params]
     source = "\n".join(head) + "\n\n\n" + \
-        f"@njit({_options()})\ndef kernel({', '.join(args)}):\n" + \
+        f"@njit({unit_options()})\ndef kernel({', '.join(args)}):\n" + \
         textwrap.indent(body, "    ") + f"\n    return {ret}\n"
     key = cache.cache_key(source)
     cache.load_module(source, key)
@@ -101,9 +98,21 @@ def result_expr(name: str, dtype: str, ndim: int) -> str:
     return f"np.bool_({name})" if dtype == "bool" else f"np.{dtype}({name})"
 
 
-def _options() -> str:
+def unit_options() -> str:
+    """The @njit options of a unit (codegen.UNIT_OPTIONS)."""
     from .codegen import UNIT_OPTIONS
     return UNIT_OPTIONS
+
+
+def module_names(gen) -> set[str]:
+    """Names generated code reads that are not values: builtins, the modules imported."""
+    return _BUILTINS | set(gen.imports) | {"_vm", "_ln"}
+
+
+def imports_of(gen, text: str) -> list[tuple[str, str]]:
+    """(alias, module) of each module `text` uses."""
+    known = dict(gen.imports, _vm=VMATH, _ln=CALLS)
+    return sorted((a, m) for a, m in known.items() if re.search(rf"\b{a}\.", text))
 
 
 def _renamed(source: str, rename: dict[str, str]) -> str:
@@ -120,7 +129,7 @@ def _renamed(source: str, rename: dict[str, str]) -> str:
     return tokenize.untokenize(out)
 
 
-def _names(source: str) -> tuple[list[str], list[str]]:
+def names_of(source: str) -> tuple[list[str], list[str]]:
     """(names read before they are set, names set), each in order of first appearance."""
     reads: dict[str, None] = {}
     writes: dict[str, None] = {}

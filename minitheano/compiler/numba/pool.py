@@ -47,6 +47,7 @@ class _Worker:
             self.conn.close()
             _serve(child, self.claims)
         child.close()
+        self.owner = os.getpid()  # a process forked from this one does not share the worker
         self.alive = True
         self.running: dict[str, tuple] = {}  # claim -> job key
         self.finished: set[str] = set()
@@ -59,15 +60,18 @@ class _Worker:
             self.alive = False
 
     def stop(self) -> None:
-        """End the worker (at exit): it stops at its next message."""
+        """End the worker (at exit): it stops at its next message, or is killed a second
+        later (Numba writes its cache files whole, by renaming)."""
+        if os.getpid() != self.owner:
+            return
         if self.alive:
             self.alive = False
             self.send(("stop",))
             self.conn.close()
-        for _ in range(50):
+        for _ in range(20):
             if _dead(self.pid):
                 break
-            time.sleep(0.1)
+            time.sleep(0.05)
         else:
             os.kill(self.pid, signal.SIGKILL)
             _dead(self.pid)
@@ -83,6 +87,8 @@ def start() -> None:
     """Fork the compile worker if there is none and config allows (call it while no compile
     is running: the worker inherits this process as it is)."""
     global _worker
+    if _worker is not None and _worker.owner != os.getpid():
+        _worker = None  # forked from the process that forked it: this one has none yet
     if _worker is None and _conn is None and config.compile_workers > 0 and hasattr(os, "fork"):
         _initialise_numba()  # once, for both processes
         _worker = _Worker()
@@ -97,7 +103,9 @@ def _initialise_numba() -> None:
 
 
 def _active() -> _Worker | None:
-    return _worker if _worker is not None and _worker.alive else None
+    if _worker is not None and _worker.alive and _worker.owner == os.getpid():
+        return _worker
+    return None
 
 
 def submit(key: tuple) -> None:
@@ -128,9 +136,13 @@ def drain(pending: list, compile_job: Callable) -> None:
 
 
 def _take(pending: list, w: _Worker | None):
-    """The last queued job the worker has not taken (now claimed by this process)."""
+    """The next job for this process, claimed (the worker may have taken it first): the
+    first queued caller (its typing names more jobs: the sooner the better), else the last
+    job (the worker takes them from the front)."""
     while pending:
-        key = pending.pop()
+        k = next((i for i, key in enumerate(pending) if _is_caller(_describe(*key))),
+                 len(pending) - 1)
+        key = pending.pop(k)
         if w is None:
             return key
         name = _name(_describe(*key))
