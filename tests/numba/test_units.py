@@ -222,3 +222,33 @@ def test_a_helper_loaded_for_a_table_still_runs_from_python_and_links(tmp_path):
     """
     _run(script, tmp_path)
     _run(script, tmp_path)  # the helpers are loaded from the disk cache this time
+
+
+def test_predicted_argument_types_are_the_ones_typing_finds(tmp_path):
+    """The units a graph's function calls are queued from types told before Numba types it
+    (predict.py): for the peephole LSTM's train step (its loops' arguments: C arrays, a
+    transposed matrix, scalars, arenas) those are exactly the signatures compiled."""
+    script = """
+        import numpy as np
+        from minitheano.compiler.numba import predict, units
+        from minitheano.models.lstm import build_lstm_regression
+        told = []
+        arg_types = predict.arg_types
+        def record(gen, args):
+            t = arg_types(gen, args)
+            told.append(t is not None)
+            return t
+        predict.arg_types = record
+        model = build_lstm_regression(5, 7, batch=True, dtype="float64")
+        x, t = np.ones((4, 3, 5)), np.zeros((4, 3, 7))
+        assert np.isfinite(model.train(x, t))
+        todo, seen = [model.train.thunk.unit], set()
+        while todo:
+            u = todo.pop()
+            seen.add(u.dispatcher)
+            todo += u.callees
+        generated = [d for d in seen if d.py_func.__module__.startswith("mt_")]
+        assert all(len(d.overloads) == 1 for d in generated), [d.signatures for d in generated]
+        print(sum(told))
+    """
+    assert int(_run(script, tmp_path)) >= 3  # both loops and kernels of the function

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import itertools
 import re
+import sys
 from typing import Sequence
 
+import numba
 import numpy as np
 
 from ...graphlib import Apply, Constant, FunctionGraph, Variable
 from ...config import config
 from ...ops.scan import Scan
-from . import outline, units
+from . import outline, predict, units
 from .dispatch import Ctx, literal, numba_funcify
 from .outline import VMATH
 
@@ -53,6 +55,7 @@ class Codegen:
         self.from_python = True             # called from Python (else only through a table)
         # a node's loops as a kernel (outline.py); not when every node's values are returned
         self.kernels = config.numba_kernels and not snapshot
+        self._node_lines: dict[Apply, list[str]] = {}
         self._counter = itertools.count()
         self._blocks: list[_Block] = []
         self._defined: list[str] = []
@@ -91,6 +94,7 @@ class Codegen:
         self.nodes.append(node)
         ctx = Ctx(self, node, index, depth)
         numba_funcify(node.op, node, ctx)
+        self._node_lines[node] = ctx.lines
         for o in node.outputs:
             if o not in self.names:
                 raise RuntimeError(f"numba lowering of {node.op} did not define output {o.index}")
@@ -116,14 +120,25 @@ class Codegen:
 
     def _outlined(self, node: Apply, lines: list[str], depth: int) -> list[str]:
         """A node's lines, its loops made a kernel (outline.py) when kernels are on."""
-        if not self.kernels or isinstance(node.op, Scan) or not outline.has_loop(lines):
+        if not self.kernel_node(node):
             return lines
         return outline.outline(self, lines, node.outputs, depth)
+
+    def kernel_node(self, node: Apply) -> bool:
+        """Whether the code of (lowered) `node` becomes a kernel."""
+        lines = self._node_lines.get(node, [])
+        return self.kernels and not isinstance(node.op, Scan) and outline.outlinable(self, lines)
 
     def call_unit(self, callee: str, args: Sequence[str], with_table: bool) -> str:
         """The expression calling the generated function `callee` (`alias.name` of an
         imported module) through this function's table (runtime/calls.py); slots are
-        numbered when the function is complete (outline.numbered)."""
+        numbered when the function is complete (outline.numbered). When the arguments' types
+        are certain already (predict.py) the callee is queued to compile now."""
+        alias, func = callee.split(".")
+        argtypes = predict.arg_types(self, list(args))
+        if argtypes is not None:
+            table = (numba.types.int64,) if with_table else ()
+            units.needed(getattr(sys.modules[self.imports[alias]], func), table + argtypes)
         how = "call_t" if with_table else "call"
         return f"_ln.{how}({TABLE}, 0, {callee}{''.join(', ' + a for a in args)})"
 

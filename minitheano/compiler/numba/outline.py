@@ -55,11 +55,24 @@ def has_loop(lines: list[str]) -> bool:
     return any(line.lstrip().startswith("for ") for line in lines)
 
 
+def outlinable(gen, lines: list[str]) -> bool:
+    """Whether a node's code becomes a kernel: it loops, and sets no name it reads from
+    outside (whose type is not known to declare)."""
+    if not has_loop(lines):
+        return False
+    reads, writes = names_of(_body(lines))
+    return not any(n in writes for n in reads if n not in module_names(gen))
+
+
+def _body(lines: list[str]) -> str:
+    return textwrap.dedent("\n".join(l for l in lines if not l.lstrip().startswith("#")))
+
+
 def outline(gen, lines: list[str], outputs: list, depth: int) -> list[str]:
     """Replace a node's `lines` (at indentation `depth`) by a call of a kernel computing its
     `outputs` (the node's output variables); return the call's lines (`lines` themselves
     when they set a value they also read from outside, whose type is not known here)."""
-    body = textwrap.dedent("\n".join(l for l in lines if not l.lstrip().startswith("#")))
+    body = _body(lines)
     reads, writes = names_of(body)
     params = [n for n in reads if n not in module_names(gen)]
     if any(n in writes for n in params):

@@ -91,8 +91,11 @@ def start() -> None:
         _worker = None  # forked from the process that forked it: this one has none yet
     if _worker is None and _conn is None and config.compile_workers > 0 and \
             sys.platform.startswith("linux"):
+        from . import units
         _initialise_numba()  # once, for both processes
         _worker = _Worker()
+        for key in units._pending:  # queued before it was there (predict.py)
+            _worker.send(("job", _describe(*key)))
 
 
 def finish() -> None:
