@@ -22,6 +22,7 @@ import json
 import os
 import re
 import sys
+import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,7 @@ _slots: dict[tuple, list] = {}            # (dispatcher, argtypes) -> [(dispatch
 _frames: list[dict] = []                  # slot -> (dispatcher, argtypes), per compile running
 _pending: list[tuple] = []                # jobs: (dispatcher, argtypes) to compile
 _known: set[tuple] = set()                # jobs ever queued or done in this process
+_linking = threading.RLock()
 
 
 def n_slots(module) -> int:
@@ -68,15 +70,16 @@ def link(dispatcher, argtypes: tuple) -> Unit:
     from . import pool
     argtypes = tuple(argtypes)
     key = (dispatcher, argtypes)
-    if key in _units:
-        return _units[key]
-    try:
-        compile_job(dispatcher, argtypes)
-        pool.drain(_pending, compile_job)
-    finally:
-        pool.finish()
-        _pending.clear()
-    return _resolve(dispatcher, argtypes)
+    with _linking:  # one graph at a time: the queue and the worker are this module's
+        if key in _units:
+            return _units[key]
+        try:
+            compile_job(dispatcher, argtypes)
+            pool.drain(_pending, compile_job)
+        finally:
+            pool.finish()
+            _pending.clear()
+        return _resolve(dispatcher, argtypes)
 
 
 def result_type(dispatcher, argtypes: tuple):
