@@ -58,15 +58,11 @@ def load_module(source: str, key: str) -> ModuleType:
             if dep_source is None:
                 raise FileNotFoundError(f"generated module {module_path(dep)} is missing")
             load_module(dep_source, dep)
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    sys.modules[name] = mod
-    return mod
+    return load_path(str(path), name)
 
 
 def load_path(path: str, name: str) -> ModuleType:
-    """Import the generated module `name` from the file `path` (a compile worker's job)."""
+    """Import the generated module `name` from the file `path`."""
     spec = importlib.util.spec_from_file_location(name, path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)

@@ -56,6 +56,7 @@ class Codegen:
         # a node's loops as a kernel (outline.py); not when every node's values are returned
         self.kernels = config.numba_kernels and not snapshot
         self._node_lines: dict[Apply, list[str]] = {}
+        self.predicted: dict[Variable, object] = {}  # Numba types told before typing
         self._counter = itertools.count()
         self._blocks: list[_Block] = []
         self._defined: list[str] = []

@@ -92,7 +92,8 @@ def _thunk(unit: "units.Unit", record: "warm_start.Record", context: Callable) -
     `context()` gives the rewritten graph and its nodes (by the index the generated code
     raises with), only when a call failed."""
     fn = unit.dispatcher
-    consts = tuple(record.consts) + ((unit.table_address,) if unit.table is not None else ())
+    table = (unit.table_address,) if unit.table is not None else ()  # the last argument
+    consts = tuple(record.consts) + table
     n_arenas = record.n_arenas
 
     def fail(e: Exception, values) -> Exception:
@@ -103,8 +104,6 @@ def _thunk(unit: "units.Unit", record: "warm_start.Record", context: Callable) -
     arenas = [np.empty(0, np.uint8) for _ in range(n_arenas)]  # grown in place
     if n_arenas or scalars:
         want = np.zeros(n_arenas, np.int64)
-
-        table = consts[len(record.consts):]  # the table's address comes last
 
         def thunk(*values):
             try:

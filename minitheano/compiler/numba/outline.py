@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import io
 import itertools
 import re
@@ -23,7 +24,6 @@ import tokenize
 
 from . import cache, units
 
-IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
 VMATH = "minitheano.compiler.numba.runtime.vmath"
 CALLS = "minitheano.compiler.numba.runtime.calls"
 _RAISE_INDEX = re.compile(r"\braise (\w+)\(\d+, ")
@@ -69,14 +69,11 @@ def _body(lines: list[str]) -> str:
 
 
 def outline(gen, lines: list[str], outputs: list, depth: int) -> list[str]:
-    """Replace a node's `lines` (at indentation `depth`) by a call of a kernel computing its
-    `outputs` (the node's output variables); return the call's lines (`lines` themselves
-    when they set a value they also read from outside, whose type is not known here)."""
+    """Replace a node's `lines` (at indentation `depth`, `outlinable`) by a call of a kernel
+    computing its `outputs` (the node's output variables); return the call's lines."""
     body = _body(lines)
     reads, writes = names_of(body)
     params = [n for n in reads if n not in module_names(gen)]
-    if any(n in writes for n in params):
-        return lines
     results = [gen.names[o] for o in outputs]
     rename = {n: f"a{k}" for k, n in enumerate(params)}
     rename.update({n: f"t{k}" for k, n in enumerate(n for n in writes if n not in rename)})
@@ -144,6 +141,12 @@ def _renamed(source: str, rename: dict[str, str]) -> str:
 
 def names_of(source: str) -> tuple[list[str], list[str]]:
     """(names read before they are set, names set), each in order of first appearance."""
+    reads, writes = _names(source)
+    return list(reads), list(writes)
+
+
+@functools.lru_cache(maxsize=256)  # a node's code is read by outlinable, then by outline
+def _names(source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     reads: dict[str, None] = {}
     writes: dict[str, None] = {}
 
@@ -168,9 +171,10 @@ def names_of(source: str) -> tuple[list[str], list[str]]:
             load(s.value)
             for t in s.targets:
                 store(t)
-        elif isinstance(s, ast.AugAssign):
+        elif isinstance(s, ast.AugAssign):  # x += v, x[i] += v: x read, then set
             load(s.value)
-            load(ast.Expression(body=_as_load(s.target)))
+            if isinstance(s.target, ast.Name) and s.target.id not in writes:
+                reads.setdefault(s.target.id)
             store(s.target)
         elif isinstance(s, ast.For):
             load(s.iter)
@@ -185,10 +189,4 @@ def names_of(source: str) -> tuple[list[str], list[str]]:
             load(s)
     for s in ast.parse(source).body:
         stmt(s)
-    return list(reads), list(writes)
-
-
-def _as_load(target):
-    """An AugAssign target read as a value."""
-    node = ast.parse(ast.unparse(target), mode="eval").body
-    return node
+    return tuple(reads), tuple(writes)

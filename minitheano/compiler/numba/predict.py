@@ -29,17 +29,14 @@ _FRESH = (Alloc, AllocEmpty, ARange, Eye, Join, MakeVector, Shape, Reshape, Scan
 
 def numba_type(gen, var: Variable):
     """The type Numba will give `var` in `gen`'s function, or None when it is not certain."""
-    memo = gen.__dict__.setdefault("_predicted", {})
-    if var not in memo:
-        memo[var] = _type(gen, var)
-    return memo[var]
+    if var not in gen.predicted:
+        gen.predicted[var] = _type(gen, var)
+    return gen.predicted[var]
 
 
 def arg_types(gen, args: list[str]) -> tuple | None:
     """The types of a call's argument expressions (names of values), or None."""
-    var_of = gen.__dict__.get("_var_of")
-    if var_of is None or len(var_of) != len(gen.names):
-        var_of = gen.__dict__["_var_of"] = {name: v for v, name in gen.names.items()}
+    var_of = {name: v for v, name in gen.names.items()}
     out = []
     for a in args:
         if a in gen.arenas:

@@ -121,7 +121,7 @@ def _lower_loop(op: Scan, node, ctx: Ctx) -> None:
                 shape = tuple_src([n] + [f"{outs[k]}.shape[{d}]" for d in range(t.ndim)])
                 ctx.emit(f"if {s} == 0:", f"    {_alloc(y, shape, t.dtype, ao)}")
                 checks.append((outs[k], f"{y}.shape", t.ndim, k))
-        _check_shapes(ctx, checks, s)
+        _check_shapes(ctx, checks)
         for j, buf in enumerate(bufs):
             if not in_place[j]:
                 store_into(ctx, buf, _row(op, j, n, s, 0), outs[j], op.state_type(j).ndim)
@@ -217,12 +217,12 @@ def _write_nit(op: Scan, k: int, y: str, val: str, n: str, s: str, p: str, ctx: 
     store_into(ctx, y, p, val, t.ndim)
 
 
-def _check_shapes(ctx: Ctx, checks: list, s: str) -> None:
+def _check_shapes(ctx: Ctx, checks: list) -> None:
     """One raise when a step value's shape differs from its buffer's rows (state shape, or
     the shape of step 0's value)."""
     if not any(c[2] for c in checks):
         return
     differ = " | ".join(f"({val}.shape[{d}] != {shape}[{d + 1}])"
-                        for val, shape, ndim, k in checks for d in range(ndim))
+                        for val, shape, ndim, _ in checks for d in range(ndim))
     ctx.check(differ, "step {0} returned output {1} of length {3} in dimension {2}, but its "
               "state (or step 0's value) has {4}")

@@ -61,6 +61,7 @@ def _make(with_table: bool):
                 context.call_conv.return_status_propagate(builder, status)
             return res
         return sig, codegen
+    typer.__name__ = "call_t" if with_table else "call"  # as errors name the intrinsic
     return intrinsic(prefer_literal=True)(typer)
 
 
