@@ -252,3 +252,21 @@ def test_predicted_argument_types_are_the_ones_typing_finds(tmp_path):
         print(sum(told))
     """
     assert int(_run(script, tmp_path)) >= 3  # both loops and kernels of the function
+
+
+def test_a_unit_whose_callee_now_returns_another_type_recompiles(tmp_path):
+    """A record names each callee's result type; when it is not what the callee now
+    returns (a runtime helper changed since), the caller is compiled again, not loaded to
+    call it wrongly."""
+    import json
+    _run(SCAN, tmp_path)
+    changed = 0
+    for path in tmp_path.glob("mt_*" + units.SUFFIX):
+        entries = json.loads(path.read_text())
+        for rows in entries.values():
+            for row in rows:
+                if not row[0].startswith("mt_"):  # a runtime helper
+                    row[3], changed = "array(float64, 9d, C)", changed + 1
+        path.write_text(json.dumps(entries))
+    assert changed
+    assert int(_run(SCAN, tmp_path).split()[0]) >= 1

@@ -86,12 +86,9 @@ def result_type(dispatcher, argtypes: tuple):
     """The result type of calling `dispatcher` with `argtypes`, for the typer of a call: a
     generated unit's declared one (and the call becomes a job), else (a runtime helper) the
     type its compile, or its cached machine code, gives."""
-    declared = declared_type(sys.modules[dispatcher.py_func.__module__])
-    if declared is None:
-        compile_job(dispatcher, argtypes)
-        return dispatcher.overloads[tuple(argtypes)].signature.return_type
-    needed(dispatcher, argtypes)
-    return declared
+    if declared_type(sys.modules[dispatcher.py_func.__module__]) is not None:
+        needed(dispatcher, argtypes)
+    return _result_of(dispatcher, tuple(argtypes))
 
 
 def needed(dispatcher, argtypes: tuple) -> None:
@@ -238,8 +235,7 @@ def declared_type(module):
 
 def result_spec(dtype: str, ndim: int) -> str:
     """The spec of a unit's result of a graph type: a C-contiguous array or a scalar."""
-    name = "bool" if dtype == "bool" else dtype
-    return f"array({name},{ndim},C,rw,al)" if ndim else name
+    return f"array({dtype},{ndim},C,rw,al)" if ndim else dtype
 
 
 # -- the record of a function's calls, beside its module ----------------------------------------
@@ -259,8 +255,7 @@ def _read_record(module, argtypes: tuple) -> list | None:
         for mod_name, func, specs, restype in rec:
             disp = getattr(_module(mod_name), func)
             args = tuple(type_from_spec(s) for s in specs)
-            declared = declared_type(sys.modules[disp.py_func.__module__])
-            if declared is not None and str(declared) != restype:
+            if str(_result_of(disp, args)) != restype:  # e.g. a runtime helper changed
                 return None
             callees.append((disp, args))
         return callees
@@ -275,11 +270,8 @@ def _write_record(module, argtypes: tuple, callees: list) -> None:
         entries = entries if isinstance(entries, dict) else {}
     except (OSError, ValueError):
         entries = {}
-    rows = []
-    for disp, args in callees:
-        declared = declared_type(sys.modules[disp.py_func.__module__])
-        rows.append([disp.py_func.__module__, disp.py_func.__name__,
-                     [spec_of_type(t) for t in args], str(declared)])
+    rows = [[disp.py_func.__module__, disp.py_func.__name__, [spec_of_type(t) for t in args],
+             str(_result_of(disp, args))] for disp, args in callees]
     entries[spec_of(argtypes)] = rows
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
@@ -287,6 +279,16 @@ def _write_record(module, argtypes: tuple, callees: list) -> None:
         os.replace(tmp, path)
     except OSError:
         tmp.unlink(missing_ok=True)
+
+
+def _result_of(dispatcher, argtypes: tuple):
+    """The result type a callee has for `argtypes`: a generated unit's declared one, a
+    runtime helper's as compiled (or loaded from the package's cache)."""
+    declared = declared_type(sys.modules[dispatcher.py_func.__module__])
+    if declared is not None:
+        return declared
+    compile_job(dispatcher, argtypes)
+    return dispatcher.overloads[argtypes].signature.return_type
 
 
 def _module(name: str):
